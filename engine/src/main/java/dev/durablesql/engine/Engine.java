@@ -1,0 +1,115 @@
+package dev.durablesql.engine;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.durablesql.engine.claim.InstanceClaimer;
+import dev.durablesql.engine.claim.LeaseKeeper;
+import dev.durablesql.engine.claim.WakeSignal;
+import dev.durablesql.engine.claim.WakeupListener;
+import dev.durablesql.engine.run.ClaimLoop;
+import dev.durablesql.engine.run.Dispatcher;
+import dev.durablesql.engine.run.InstanceRunner;
+import dev.durablesql.engine.schema.SchemaInstaller;
+import dev.durablesql.engine.step.RoleConnections;
+import dev.durablesql.engine.step.SqlStep;
+import dev.durablesql.engine.store.InstanceStore;
+import dev.durablesql.engine.store.ManagementPool;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running durable-sql engine for one database: installs the schema if asked, then claims and
+ * runs workflow instances until closed. Closing stops in stages: no new claims, running steps get
+ * the grace period, the rest are released for other engines, then the heartbeat row goes.
+ */
+public final class Engine implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  private final EngineConfig config;
+  private final HikariDataSource management;
+  private final RoleConnections roleConnections;
+  private final LeaseKeeper leaseKeeper;
+  private final WakeupListener listener;
+  private final Dispatcher dispatcher;
+  private final ClaimLoop claimLoop;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Engine(EngineConfig config) {
+    this.config = requireNonNull(config, "config is null");
+    this.management = ManagementPool.open(config);
+    try {
+      if (config.installSchema()) {
+        new SchemaInstaller(management).install();
+      }
+      WakeSignal wake = new WakeSignal();
+      InstanceStore store = new InstanceStore(management, config.engineName());
+      this.roleConnections =
+          new RoleConnections(
+              config.jdbcUrl(),
+              config.maxUserConnections(),
+              config.maxConnectionsPerRole(),
+              config.executionAcquireTimeout());
+      InstanceRunner runner =
+          new InstanceRunner(store, new SqlStep(roleConnections), stopping::get);
+      this.dispatcher =
+          new Dispatcher(
+              new InstanceClaimer(management, config.engineName(), config.leaseDuration()),
+              runner,
+              store,
+              wake,
+              config.maxConcurrentInstances(),
+              config.claimBatchSize());
+      this.leaseKeeper =
+          new LeaseKeeper(
+              management, config.engineName(), config.leaseDuration(), config.heartbeatInterval());
+      this.listener = new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake);
+      this.claimLoop = new ClaimLoop(dispatcher, wake, config.pollInterval());
+    } catch (RuntimeException e) {
+      management.close();
+      throw e;
+    }
+  }
+
+  /** Starts an engine; returns once it is registered and claiming. */
+  public static Engine start(EngineConfig config) {
+    Engine engine = new Engine(config);
+    engine.leaseKeeper.start();
+    engine.listener.start();
+    engine.claimLoop.start();
+    log.info("Engine {} is running against {}", config.engineName(), config.jdbcUrl());
+    return engine;
+  }
+
+  private static Properties listenerProperties(EngineConfig config) {
+    Properties properties = new Properties();
+    config.user().ifPresent(user -> properties.setProperty("user", user));
+    config.password().ifPresent(password -> properties.setProperty("password", password));
+    properties.setProperty("ApplicationName", "durable-sql:listen:" + config.engineName());
+    properties.setProperty("tcpKeepAlive", "true");
+    return properties;
+  }
+
+  public EngineConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    log.info("Engine {} is stopping", config.engineName());
+    stopping.set(true);
+    claimLoop.close();
+    listener.close();
+    dispatcher.shutdown(config.shutdownGracePeriod());
+    leaseKeeper.close();
+    roleConnections.close();
+    management.close();
+    log.info("Engine {} stopped", config.engineName());
+  }
+}

@@ -1,0 +1,73 @@
+package dev.durablesql.engine.claim;
+
+import static java.util.Objects.requireNonNull;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Claims runnable instances: due, and either never leased or with a lapsed lease (its engine died).
+ * One statement, {@code FOR UPDATE SKIP LOCKED}, so that engines never wait for each other; each
+ * claim draws a new lease token and bumps the epoch, which fences out the previous holder.
+ */
+public final class InstanceClaimer {
+  private static final String CLAIM =
+      """
+      WITH due AS (
+          SELECT q.instance_id
+            FROM df_engine.runs q
+           WHERE q.wake_at <= now() AND (q.lease_until IS NULL OR q.lease_until < now())
+           ORDER BY q.wake_at
+           LIMIT ?
+             FOR UPDATE SKIP LOCKED)
+      UPDATE df_engine.runs r
+         SET lease_owner = ?, lease_until = now() + make_interval(secs => ?),
+             lease_token = gen_random_uuid(), epoch = r.epoch + 1
+        FROM due
+       WHERE r.instance_id = due.instance_id
+      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text""";
+
+  private final DataSource dataSource;
+  private final String engineName;
+  private final Duration leaseDuration;
+
+  public InstanceClaimer(DataSource dataSource, String engineName, Duration leaseDuration) {
+    this.dataSource = requireNonNull(dataSource, "dataSource is null");
+    this.engineName = requireNonNull(engineName, "engineName is null");
+    this.leaseDuration = requireNonNull(leaseDuration, "leaseDuration is null");
+  }
+
+  /** Claims at most {@code limit} instances; returns the ones claimed, maybe none. */
+  public List<ClaimedInstance> claim(int limit) {
+    if (limit < 1) {
+      return List.of();
+    }
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(CLAIM)) {
+      statement.setInt(1, limit);
+      statement.setString(2, engineName);
+      statement.setDouble(3, leaseDuration.toMillis() / 1000.0);
+      List<ClaimedInstance> claimed = new ArrayList<>();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          claimed.add(
+              new ClaimedInstance(
+                  rows.getString(1),
+                  rows.getObject(2, UUID.class),
+                  rows.getLong(3),
+                  rows.getString(4)));
+        }
+      }
+      return claimed;
+    } catch (SQLException e) {
+      throw new IllegalStateException("claim instances for engine " + engineName, e);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.durablesql.engine.cli;
+
+import dev.durablesql.engine.EngineException;
+import dev.durablesql.engine.config.ConfigException;
+import dev.durablesql.engine.embedded.EmbeddedClusterException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code durable} command. */
+@Command(
+    name = "durable",
+    mixinStandardHelpOptions = true,
+    versionProvider = DurableCli.Version.class,
+    description = "Durable SQL workflows for PostgreSQL.",
+    subcommands = {
+      UpCommand.class,
+      PostgresCommand.class,
+      EngineCommand.class,
+      InstallCommand.class,
+      SqlCommand.class,
+      ConfigCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class DurableCli {
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+  public static int run(String... args) {
+    CommandLine commandLine = new CommandLine(new DurableCli());
+    commandLine.setExecutionExceptionHandler(DurableCli::reportFailure);
+    return commandLine.execute(args);
+  }
+
+  /** One line naming what is wrong; the stack trace only with --verbose. */
+  private static int reportFailure(
+      Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) {
+    PrintWriter err = commandLine.getErr();
+    boolean verbose = parseResult.hasMatchedOption("--verbose");
+    boolean known =
+        e instanceof EngineException
+            || e instanceof ConfigException
+            || e instanceof EmbeddedClusterException;
+    err.println("durable: " + (known ? e.getMessage() : e.toString()));
+    if (verbose) {
+      e.printStackTrace(err);
+    } else if (!known) {
+      err.println("(run again with --verbose for the stack trace)");
+    }
+    err.flush();
+    return 1;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = DurableCli.class.getPackage().getImplementationVersion();
+      return new String[] {"durable-sql " + (version == null ? "(development build)" : version)};
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.durablesql.engine.run;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.durablesql.engine.claim.WakeSignal;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one thread that claims: after every wake-up (NOTIFY, freed capacity, or the poll interval)
+ * it claims until nothing more is due or no capacity is left.
+ */
+public final class ClaimLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClaimLoop.class);
+
+  private final Dispatcher dispatcher;
+  private final WakeSignal wake;
+  private final Duration pollInterval;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  public ClaimLoop(Dispatcher dispatcher, WakeSignal wake, Duration pollInterval) {
+    this.dispatcher = requireNonNull(dispatcher, "dispatcher is null");
+    this.wake = requireNonNull(wake, "wake is null");
+    this.pollInterval = requireNonNull(pollInterval, "pollInterval is null");
+    this.thread = Thread.ofPlatform().name("df-claimer").unstarted(this::loop);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  private void loop() {
+    Duration backoff = pollInterval;
+    while (running) {
+      try {
+        while (running && dispatcher.dispatchOnce() > 0) {
+          // Claimed a batch; there may be more.
+        }
+        backoff = pollInterval;
+        wake.await(pollInterval);
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        log.warn(
+            "Claiming failed ({}); trying again in {}",
+            e.getCause() == null ? e.getMessage() : e.getCause().getMessage(),
+            backoff);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+            ? Duration.ofSeconds(10)
+            : backoff.multipliedBy(2);
+      }
+    }
+  }
+
+  /** Stops claiming; instances already running are the dispatcher's to stop. */
+  @Override
+  public void close() {
+    running = false;
+    wake.signal();
+    thread.interrupt();
+    try {
+      thread.join(5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

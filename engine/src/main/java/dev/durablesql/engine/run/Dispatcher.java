@@ -1,0 +1,103 @@
+package dev.durablesql.engine.run;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.durablesql.engine.claim.ClaimedInstance;
+import dev.durablesql.engine.claim.InstanceClaimer;
+import dev.durablesql.engine.claim.WakeSignal;
+import dev.durablesql.engine.store.InstanceStore;
+import dev.durablesql.engine.store.LeaseLostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Claims runnable instances and runs each on its own virtual thread, up to a limit. */
+public final class Dispatcher {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final InstanceClaimer claimer;
+  private final InstanceRunner runner;
+  private final InstanceStore store;
+  private final WakeSignal wake;
+  private final Semaphore permits;
+  private final int claimBatchSize;
+  private final ExecutorService threads =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-instance-", 0).factory());
+
+  public Dispatcher(
+      InstanceClaimer claimer,
+      InstanceRunner runner,
+      InstanceStore store,
+      WakeSignal wake,
+      int maxConcurrentInstances,
+      int claimBatchSize) {
+    this.claimer = requireNonNull(claimer, "claimer is null");
+    this.runner = requireNonNull(runner, "runner is null");
+    this.store = requireNonNull(store, "store is null");
+    this.wake = requireNonNull(wake, "wake is null");
+    this.permits = new Semaphore(maxConcurrentInstances);
+    this.claimBatchSize = claimBatchSize;
+  }
+
+  /** Claims up to the number of free permits and starts them; returns how many started. */
+  public int dispatchOnce() {
+    int free = Math.min(permits.availablePermits(), claimBatchSize);
+    if (free == 0) {
+      return 0;
+    }
+    List<ClaimedInstance> claimed = claimer.claim(free);
+    for (ClaimedInstance instance : claimed) {
+      permits.acquireUninterruptibly(); // never blocks: only the claim loop acquires
+      threads.execute(() -> run(instance));
+    }
+    return claimed.size();
+  }
+
+  private void run(ClaimedInstance instance) {
+    try {
+      runner.run(instance);
+    } catch (LeaseLostException e) {
+      log.warn("{}", e.getMessage());
+    } catch (InterruptedException e) {
+      log.info("Instance {} interrupted by shutdown; releasing it for another claim", instance.id());
+      releaseQuietly(instance);
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      // Give the instance back so that it is retried from its last checkpoint.
+      log.error("Instance {} failed outside a step; releasing it", instance.id(), e);
+      releaseQuietly(instance);
+    } finally {
+      permits.release();
+      wake.signal(); // capacity is free: look for more work now
+    }
+  }
+
+  private void releaseQuietly(ClaimedInstance instance) {
+    try {
+      store.release(instance);
+    } catch (RuntimeException e) {
+      log.warn("Could not release instance {}; its lease lapses instead", instance.id(), e);
+    }
+  }
+
+  /** Waits for running instances to finish, then interrupts the rest. */
+  public void shutdown(Duration grace) {
+    threads.shutdown();
+    try {
+      if (!threads.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        threads.shutdownNow();
+        if (!threads.awaitTermination(2, TimeUnit.SECONDS)) {
+          log.warn("Some instances did not stop in time; their leases lapse");
+        }
+      }
+    } catch (InterruptedException e) {
+      threads.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

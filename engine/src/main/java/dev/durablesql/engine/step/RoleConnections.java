@@ -1,0 +1,184 @@
+package dev.durablesql.engine.step;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connections logged in as the submitting role (DESIGN.md §5), so that grants, RLS and {@code
+ * current_user} inside a step are the submitter's. One small pool per role and database, created on
+ * first use, and a global cap on step connections (max_user_connections, R-EXEC-8). Login uses the
+ * driver's own mechanisms: trust or peer authentication, or a pgpass file (docs/authentication.md).
+ * Each session is marked {@code df.in_workflow = true} (R-SEC-8) and reset with DISCARD ALL when it
+ * goes back to the pool, so no session state carries over between steps.
+ */
+public final class RoleConnections implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RoleConnections.class);
+
+  private final String jdbcUrl;
+  private final int maxUserConnections;
+  private final int maxConnectionsPerRole;
+  private final Duration acquireTimeout;
+  private final Semaphore slots;
+  private final Map<PoolKey, HikariDataSource> pools = new ConcurrentHashMap<>();
+  private final ReentrantLock creating = new ReentrantLock();
+
+  private record PoolKey(String role, Optional<String> database) {}
+
+  public RoleConnections(
+      String jdbcUrl, int maxUserConnections, int maxConnectionsPerRole, Duration acquireTimeout) {
+    this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
+    this.maxUserConnections = maxUserConnections;
+    this.maxConnectionsPerRole = maxConnectionsPerRole;
+    this.acquireTimeout = requireNonNull(acquireTimeout, "acquireTimeout is null");
+    this.slots = new Semaphore(maxUserConnections, true);
+  }
+
+  /** A connection as {@code role} to {@code database} (the df database when empty). */
+  public StepConnection open(String role, Optional<String> database)
+      throws StepConnectionException, InterruptedException {
+    if (!slots.tryAcquire(acquireTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new StepConnectionException(
+          "connection limit reached: all max_user_connections="
+              + maxUserConnections
+              + " step connections stayed busy for "
+              + acquireTimeout.toSeconds()
+              + "s (execution_acquire_timeout)",
+          null);
+    }
+    try {
+      HikariDataSource pool = pool(new PoolKey(role, database));
+      return new StepConnection(pool.getConnection(), pool, slots::release);
+    } catch (SQLException | RuntimeException e) {
+      slots.release();
+      throw new StepConnectionException(
+          "could not connect to database "
+              + database.orElse("(the df database)")
+              + " as role "
+              + role
+              + ": "
+              + rootMessage(e),
+          e);
+    }
+  }
+
+  private HikariDataSource pool(PoolKey key) {
+    HikariDataSource existing = pools.get(key);
+    if (existing != null) {
+      return existing;
+    }
+    creating.lock();
+    try {
+      HikariDataSource again = pools.get(key);
+      if (again != null) {
+        return again;
+      }
+      HikariDataSource created = create(key);
+      pools.put(key, created);
+      return created;
+    } finally {
+      creating.unlock();
+    }
+  }
+
+  private HikariDataSource create(PoolKey key) {
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("df-steps-" + key.role() + key.database().map(d -> "@" + d).orElse(""));
+    config.setJdbcUrl(key.database().map(d -> withDatabase(jdbcUrl, d)).orElse(jdbcUrl));
+    config.setUsername(key.role());
+    config.setMaximumPoolSize(maxConnectionsPerRole);
+    config.setMinimumIdle(0);
+    config.setIdleTimeout(60_000);
+    config.setConnectionTimeout(acquireTimeout.toMillis());
+    // Fails at once (not after the timeout) when the role cannot log in.
+    config.setInitializationFailTimeout(1);
+    config.addDataSourceProperty("ApplicationName", "durable-sql:step");
+    config.addDataSourceProperty("options", "-c df.in_workflow=true");
+    config.addDataSourceProperty("connectTimeout", "30");
+    // Text results only: the row encoder reads every type from its text form.
+    config.addDataSourceProperty("binaryTransfer", "false");
+    return new HikariDataSource(config);
+  }
+
+  /** Replaces the database of a PostgreSQL JDBC URL, keeping host, port and parameters. */
+  static String withDatabase(String jdbcUrl, String database) {
+    int query = jdbcUrl.indexOf('?');
+    String base = query < 0 ? jdbcUrl : jdbcUrl.substring(0, query);
+    String parameters = query < 0 ? "" : jdbcUrl.substring(query);
+    int slash = base.lastIndexOf('/');
+    String prefix = base.substring(0, slash + 1);
+    return prefix + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
+        + parameters;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable cause = e;
+    while (cause instanceof HikariPool.PoolInitializationException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage();
+  }
+
+  @Override
+  public void close() {
+    pools.values().forEach(HikariDataSource::close);
+    pools.clear();
+  }
+
+  /** A borrowed step connection; closing it resets the session and frees the slot. */
+  public static final class StepConnection implements AutoCloseable {
+    private final Connection connection;
+    private final HikariDataSource pool;
+    private final Runnable release;
+
+    StepConnection(Connection connection, HikariDataSource pool, Runnable release) {
+      this.connection = connection;
+      this.pool = pool;
+      this.release = release;
+    }
+
+    public Connection connection() {
+      return connection;
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (!connection.isClosed()) {
+          if (!connection.getAutoCommit()) {
+            connection.rollback();
+            connection.setAutoCommit(true);
+          }
+          try (Statement reset = connection.createStatement()) {
+            reset.execute("DISCARD ALL");
+          }
+        }
+      } catch (SQLException e) {
+        // A session we cannot reset must not serve another step.
+        log.debug("Evicting a step connection that could not be reset: {}", e.getMessage());
+        pool.evictConnection(connection);
+      } finally {
+        try {
+          connection.close();
+        } catch (SQLException e) {
+          log.debug("Closing a step connection failed: {}", e.getMessage());
+        }
+        release.run();
+      }
+    }
+  }
+}

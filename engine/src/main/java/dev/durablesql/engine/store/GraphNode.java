@@ -1,0 +1,42 @@
+package dev.durablesql.engine.store;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Optional;
+
+/**
+ * One vertex of an instance's graph as df.start materialised it, with its state when the engine
+ * loaded the instance.
+ *
+ * @param output the exact result text of a completed node (select-list order kept), or the error
+ *     text of a failed one
+ */
+public record GraphNode(
+    String id,
+    String type,
+    Optional<String> query,
+    Optional<String> resultName,
+    Optional<String> left,
+    Optional<String> right,
+    String status,
+    Optional<String> output) {
+
+  public GraphNode {
+    requireNonNull(id, "id is null");
+    requireNonNull(type, "type is null");
+    requireNonNull(query, "query is null");
+    requireNonNull(resultName, "resultName is null");
+    requireNonNull(left, "left is null");
+    requireNonNull(right, "right is null");
+    requireNonNull(status, "status is null");
+    requireNonNull(output, "output is null");
+  }
+
+  public boolean isCompleted() {
+    return status.equals("completed");
+  }
+
+  public boolean isFailed() {
+    return status.equals("failed");
+  }
+}

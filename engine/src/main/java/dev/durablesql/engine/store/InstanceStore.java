@@ -1,0 +1,285 @@
+package dev.durablesql.engine.store;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.durablesql.engine.claim.ClaimedInstance;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The engine's reads and writes of instances and nodes, on the management pool. Every write
+ * presents the claim's lease token, so that an engine whose lease was taken over changes nothing
+ * ({@link LeaseLostException}).
+ */
+public final class InstanceStore {
+  private static final String FENCE =
+      " AND EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)";
+
+  private final DataSource dataSource;
+  private final String engineName;
+
+  public InstanceStore(DataSource dataSource, String engineName) {
+    this.dataSource = requireNonNull(dataSource, "dataSource is null");
+    this.engineName = requireNonNull(engineName, "engineName is null");
+  }
+
+  /** Loads the instance and its graph; empty if the instance row is gone. */
+  public Optional<LoadedInstance> load(String instanceId) {
+    try (Connection connection = dataSource.getConnection()) {
+      LoadedInstance loaded;
+      try (PreparedStatement statement =
+          connection.prepareStatement(
+              """
+              SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false), i.database,
+                     i.root_node
+                FROM df.instances i
+                LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
+               WHERE i.id = ?""")) {
+        statement.setString(1, instanceId);
+        try (ResultSet row = statement.executeQuery()) {
+          if (!row.next()) {
+            return Optional.empty();
+          }
+          loaded =
+              new LoadedInstance(
+                  instanceId,
+                  row.getString(1),
+                  Optional.ofNullable(row.getString(2)),
+                  Optional.ofNullable(row.getString(3)),
+                  row.getBoolean(4),
+                  Optional.ofNullable(row.getString(5)),
+                  row.getString(6),
+                  loadNodes(connection, instanceId));
+        }
+      }
+      return Optional.of(loaded);
+    } catch (SQLException e) {
+      throw new IllegalStateException("load instance " + instanceId, e);
+    }
+  }
+
+  private static Map<String, GraphNode> loadNodes(Connection connection, String instanceId)
+      throws SQLException {
+    Map<String, GraphNode> nodes = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            """
+            SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
+                   n.status, coalesce(o.output, n.result::text)
+              FROM df.nodes n
+              LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
+             WHERE n.instance_id = ?""")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          GraphNode node =
+              new GraphNode(
+                  rows.getString(1),
+                  rows.getString(2),
+                  Optional.ofNullable(rows.getString(3)),
+                  Optional.ofNullable(rows.getString(4)),
+                  Optional.ofNullable(rows.getString(5)),
+                  Optional.ofNullable(rows.getString(6)),
+                  rows.getString(7) == null ? "pending" : rows.getString(7),
+                  Optional.ofNullable(rows.getString(8)));
+          nodes.put(node.id(), node);
+        }
+      }
+    }
+    return nodes;
+  }
+
+  /** pending → running (R-EXEC-5); a no-op for any other status. */
+  public void markRunning(ClaimedInstance claim) {
+    update(
+        claim,
+        "UPDATE df.instances SET status = 'running', updated_at = now()"
+            + " WHERE id = ? AND status = 'pending'",
+        claim.id());
+  }
+
+  public void stampRunning(ClaimedInstance claim, String nodeId, String executionId) {
+    stamp(claim, nodeId, "running", null, executionId);
+  }
+
+  /** Stamps a failed node; the error text is stored as a JSON string (R-EXEC-27). */
+  public void stampFailed(ClaimedInstance claim, String nodeId, String executionId, String error) {
+    stamp(claim, nodeId, "failed", error, executionId);
+  }
+
+  /** Stamps a completed node that is not a step (steps checkpoint in their own transaction). */
+  public void stampCompleted(
+      ClaimedInstance claim, String nodeId, String executionId, String output) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      requireFenced(
+          claim,
+          execute(
+              connection,
+              "UPDATE df.nodes SET status = 'completed', result = ?::jsonb,"
+                  + " status_details = jsonb_build_object('execution_id', ?::text),"
+                  + " updated_at = now() WHERE instance_id = ? AND id = ?"
+                  + FENCE,
+              output,
+              executionId,
+              claim.id(),
+              nodeId,
+              claim.id(),
+              claim.leaseToken()));
+      execute(
+          connection,
+          "INSERT INTO df_engine.node_outputs (instance_id, node_id, output) VALUES (?, ?, ?)"
+              + " ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output",
+          claim.id(),
+          nodeId,
+          output);
+      connection.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("stamp node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  private void stamp(
+      ClaimedInstance claim, String nodeId, String status, String error, String executionId) {
+    update(
+        claim,
+        "UPDATE df.nodes SET status = ?, result = to_jsonb(?::text),"
+            + " status_details = jsonb_build_object('execution_id', ?::text), updated_at = now()"
+            + " WHERE instance_id = ? AND id = ?"
+            + FENCE,
+        status,
+        error,
+        executionId,
+        claim.id(),
+        nodeId,
+        claim.id(),
+        claim.leaseToken());
+  }
+
+  /**
+   * Ends the instance: sets its terminal status (never overwriting one, R-DATA-7) and removes its
+   * claim row, in one transaction.
+   */
+  public void finish(ClaimedInstance claim, String status) {
+    try (Connection connection = dataSource.getConnection()) {
+      connection.setAutoCommit(false);
+      execute(
+          connection,
+          "UPDATE df.instances SET status = ?, updated_at = now(),"
+              + " completed_at = CASE WHEN ? = 'completed' THEN now() END"
+              + " WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled')"
+              + FENCE,
+          status,
+          status,
+          claim.id(),
+          claim.id(),
+          claim.leaseToken());
+      int removed =
+          execute(
+              connection,
+              "DELETE FROM df_engine.runs WHERE instance_id = ? AND lease_token = ?",
+              claim.id(),
+              claim.leaseToken());
+      requireFenced(claim, removed);
+      event(connection, claim.id(), "instance_" + status, null);
+      connection.commit();
+    } catch (SQLException e) {
+      throw new IllegalStateException("finish instance " + claim.id() + " as " + status, e);
+    }
+  }
+
+  /** Gives the instance back, due at once, for this or another engine to claim. */
+  public void release(ClaimedInstance claim) {
+    try (Connection connection = dataSource.getConnection()) {
+      execute(
+          connection,
+          "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL"
+              + " WHERE instance_id = ? AND lease_token = ?",
+          claim.id(),
+          claim.leaseToken());
+    } catch (SQLException e) {
+      throw new IllegalStateException("release instance " + claim.id(), e);
+    }
+  }
+
+  /** Whether the role exists and may log in now (checked before each step, R-EXEC-3). */
+  public boolean roleCanLogin(String role) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ?")) {
+      statement.setString(1, role);
+      try (ResultSet row = statement.executeQuery()) {
+        return row.next() && row.getBoolean(1);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("check role " + role, e);
+    }
+  }
+
+  /** Whether df.settings allows superuser-owned instances (R-SEC-7). */
+  public boolean superuserInstancesEnabled() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT lower(df_engine.setting('enable_superuser_instances', 'off'))"
+                    + " IN ('on', 'true', 'yes', '1')");
+        ResultSet row = statement.executeQuery()) {
+      return row.next() && row.getBoolean(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException("read setting enable_superuser_instances", e);
+    }
+  }
+
+  /** Appends to the instance's event log. */
+  public void recordEvent(String instanceId, String kind, String nodeId) {
+    try (Connection connection = dataSource.getConnection()) {
+      event(connection, instanceId, kind, nodeId);
+    } catch (SQLException e) {
+      throw new IllegalStateException("record event " + kind + " of " + instanceId, e);
+    }
+  }
+
+  private void event(Connection connection, String instanceId, String kind, String nodeId)
+      throws SQLException {
+    execute(
+        connection,
+        "INSERT INTO df_engine.events (instance_id, engine, kind, node_id) VALUES (?, ?, ?, ?)",
+        instanceId,
+        engineName,
+        kind,
+        nodeId);
+  }
+
+  private void update(ClaimedInstance claim, String sql, Object... parameters) {
+    try (Connection connection = dataSource.getConnection()) {
+      int rows = execute(connection, sql, parameters);
+      if (sql.contains(FENCE)) {
+        requireFenced(claim, rows);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("update instance " + claim.id(), e);
+    }
+  }
+
+  private static void requireFenced(ClaimedInstance claim, int rows) {
+    if (rows == 0) {
+      throw new LeaseLostException(claim.id());
+    }
+  }
+
+  private static int execute(Connection connection, String sql, Object... parameters)
+      throws SQLException {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setObject(i + 1, parameters[i]);
+      }
+      return statement.executeUpdate();
+    }
+  }
+}

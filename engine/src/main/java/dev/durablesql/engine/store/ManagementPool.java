@@ -1,0 +1,44 @@
+package dev.durablesql.engine.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import dev.durablesql.engine.EngineConfig;
+import dev.durablesql.engine.EngineException;
+
+/**
+ * The pool of connections the engine uses for its own work, as the schema owner. Its writes
+ * (stamps, leases, completion) are bookkeeping that a crash may lose without harm, because the
+ * resuming engine recomputes them from the checkpoints; so they commit with synchronous_commit off.
+ * Steps' checkpoints never go through here: they commit with the step, on the step's connection.
+ */
+public final class ManagementPool {
+  private ManagementPool() {}
+
+  public static HikariDataSource open(EngineConfig config) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName("df-management");
+    hikari.setJdbcUrl(config.jdbcUrl());
+    config.user().ifPresent(hikari::setUsername);
+    config.password().ifPresent(hikari::setPassword);
+    hikari.setMaximumPoolSize(config.maxManagementConnections());
+    hikari.setMinimumIdle(1);
+    hikari.setConnectionTimeout(30_000);
+    hikari.addDataSourceProperty("ApplicationName", "durable-sql:engine:" + config.engineName());
+    hikari.addDataSourceProperty("options", "-c synchronous_commit=off");
+    hikari.addDataSourceProperty("connectTimeout", "10");
+    try {
+      return new HikariDataSource(hikari);
+    } catch (HikariPool.PoolInitializationException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw new EngineException(
+          "cannot connect to "
+              + config.jdbcUrl()
+              + config.user().map(u -> " as " + u).orElse("")
+              + ": "
+              + cause.getMessage()
+              + ". Check that PostgreSQL runs there and that the role may log in",
+          e);
+    }
+  }
+}

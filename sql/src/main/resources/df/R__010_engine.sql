@@ -1,0 +1,134 @@
+-- durable-sql: the engine's helper functions in df_engine (repeatable: re-applied when this text
+-- changes). Every function pins search_path and qualifies what it calls (R-SEC-9).
+
+-- The node types df.start accepts (R-DSL-3 plus the extensions of SPEC.md §1b), in the order error
+-- messages list them.
+CREATE OR REPLACE FUNCTION df_engine.node_types() RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT ARRAY['SQL', 'THEN', 'IF', 'JOIN', 'LOOP', 'BREAK', 'RACE', 'SLEEP', 'WAIT_SCHEDULE', 'HTTP',
+               'HTTP_MULTIPART', 'SIGNAL', 'MAP', 'ACTIVITY']
+$$;
+
+-- Reads a SQL-visible setting (R-DIFF-7). SECURITY DEFINER because df.settings is not granted to
+-- anyone: users may read a setting through here but change none.
+CREATE OR REPLACE FUNCTION df_engine.setting(p_name text, p_default text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT COALESCE((SELECT s.value FROM df.settings s WHERE s.name OPERATOR(pg_catalog.=) p_name), p_default)
+$$;
+
+-- Wraps arbitrary text as a SQL node (R-DSL-5, rule 3).
+CREATE OR REPLACE FUNCTION df_engine.sql_node(p_query text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT '{"node_type":"SQL","query":' OPERATOR(pg_catalog.||) pg_catalog.to_json(p_query)::text
+         OPERATOR(pg_catalog.||) '}'
+$$;
+
+-- Auto-wrap ("ensure", R-DSL-5) for every composer parameter that expects a node: a Durofut with a
+-- known node_type is used as it is, malformed Durofut is an error, anything else becomes a SQL node.
+CREATE OR REPLACE FUNCTION df_engine.ensure_node(p_input text, p_parameter text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v jsonb;
+  v_type text;
+  v_child text;
+BEGIN
+  IF p_input IS NULL THEN
+    RETURN NULL;
+  END IF;
+  IF ltrim(p_input, E' \t\r\n') NOT LIKE '{%' THEN
+    RETURN df_engine.sql_node(p_input);
+  END IF;
+  BEGIN
+    v := p_input::jsonb;
+  EXCEPTION WHEN others THEN
+    RETURN df_engine.sql_node(p_input);
+  END;
+  IF jsonb_typeof(v->'node_type') IS DISTINCT FROM 'string' THEN
+    RETURN df_engine.sql_node(p_input);
+  END IF;
+  v_type := v->>'node_type';
+  IF NOT v_type = ANY (df_engine.node_types()) THEN
+    RETURN df_engine.sql_node(p_input);
+  END IF;
+  FOREACH v_child IN ARRAY ARRAY['left_node', 'right_node', 'condition_node'] LOOP
+    IF v ? v_child AND jsonb_typeof(v->v_child) NOT IN ('object', 'null') THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: % of a % node must be a Durofut JSON object',
+        p_parameter, v_child, v_type;
+    END IF;
+  END LOOP;
+  IF v ? 'extra_nodes' AND (jsonb_typeof(v->'extra_nodes') <> 'array'
+      OR EXISTS (SELECT 1 FROM jsonb_array_elements(v->'extra_nodes') e WHERE jsonb_typeof(e) <> 'object')) THEN
+    RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
+  END IF;
+  RETURN p_input;
+END
+$$;
+
+-- n distinct random ids of 8 lower-case hex characters (the last 8 of a random UUID, as the reference).
+CREATE OR REPLACE FUNCTION df_engine.random_ids(p_count integer) RETURNS text[]
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_ids text[];
+BEGIN
+  LOOP
+    SELECT array_agg(s.id) INTO v_ids
+      FROM (SELECT DISTINCT right(gen_random_uuid()::text, 8) AS id
+              FROM generate_series(1, p_count + 4)) s;
+    IF coalesce(array_length(v_ids, 1), 0) >= p_count THEN
+      RETURN v_ids;
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Enqueues every new instance for the engines: the claim row with the submitter's variables
+-- (R-SUB-3) and a NOTIFY that is delivered only if the caller's transaction commits (R-START-9).
+CREATE OR REPLACE FUNCTION df_engine.instance_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  INSERT INTO df_engine.runs (instance_id, vars)
+  VALUES (NEW.id,
+          COALESCE((SELECT jsonb_object_agg(v.name, v.value)
+                      FROM df.vars v
+                     WHERE v.owner OPERATOR(pg_catalog.=) NEW.submitted_by AND v.value IS NOT NULL),
+                   '{}'::jsonb));
+  PERFORM pg_notify('df_wakeup', NEW.id);
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER instances_enqueue AFTER INSERT ON df.instances
+  FOR EACH ROW EXECUTE FUNCTION df_engine.instance_inserted();
+
+-- The checkpoint of a SQL step (R-DIFF-1). Called by the engine on the step's own connection, as
+-- the submitting role, in the step's transaction, right after the step's statement: the node
+-- becomes completed only if this engine still holds the instance's lease. The token is a random
+-- value per claim that only the engine knows, so a user cannot forge a checkpoint; FOR SHARE keeps a
+-- takeover from committing between this check and the step's commit.
+CREATE OR REPLACE FUNCTION df_engine.complete_step(
+    p_instance_id text, p_node_id text, p_lease_token uuid, p_output text, p_execution_id text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM 1 FROM df_engine.runs r
+   WHERE r.instance_id OPERATOR(pg_catalog.=) p_instance_id
+     AND r.lease_token OPERATOR(pg_catalog.=) p_lease_token
+     FOR SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF001',
+      MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',
+                       p_instance_id);
+  END IF;
+  UPDATE df.nodes n
+     SET status = 'completed', result = p_output::jsonb,
+         status_details = jsonb_build_object('execution_id', p_execution_id), updated_at = now()
+   WHERE n.instance_id OPERATOR(pg_catalog.=) p_instance_id AND n.id OPERATOR(pg_catalog.=) p_node_id;
+  INSERT INTO df_engine.node_outputs (instance_id, node_id, output)
+  VALUES (p_instance_id, p_node_id, p_output)
+  ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output;
+END
+$$;
+
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA df_engine FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION df_engine.node_types(), df_engine.setting(text, text),
+  df_engine.sql_node(text), df_engine.ensure_node(text, text), df_engine.random_ids(integer),
+  df_engine.complete_step(text, text, uuid, text, text) TO PUBLIC;
