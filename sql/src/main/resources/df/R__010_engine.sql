@@ -23,8 +23,118 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_tem
          OPERATOR(pg_catalog.||) '}'
 $$;
 
+-- The canonical Durofut text of a parsed node (R-DSL-1, R-DSL-2): compact, fields in the order
+-- node_type, left_node, right_node, condition_node, extra_nodes, query, result_name, absent, null and
+-- empty fields omitted, unknown keys dropped, strings escaped as PostgreSQL's JSON output escapes them.
+-- Iterative (an explicit stack), so deep graphs cannot overflow the C stack (R-DSL-7). Nested nodes
+-- that are not well-formed Durofut are an error (R-DSL-5, rule 2).
+CREATE OR REPLACE FUNCTION df_engine.render_node(p_node jsonb, p_parameter text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  s_node jsonb[] := ARRAY[p_node];
+  s_text text[] := ARRAY[NULL::text];
+  v_top integer := 1;
+  v_out text[] := '{}';
+  v jsonb;
+  v_lit text;
+  v_type text;
+  v_tail text;
+  v_extras jsonb;
+  v_key text;
+  i integer;
+BEGIN
+  WHILE v_top > 0 LOOP
+    v := s_node[v_top];
+    v_lit := s_text[v_top];
+    v_top := v_top - 1;
+    IF v_lit IS NOT NULL THEN
+      v_out := v_out || v_lit;
+      CONTINUE;
+    END IF;
+    v_type := v->>'node_type';
+    IF jsonb_typeof(v->'node_type') IS DISTINCT FROM 'string' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: a nested node has no node_type', p_parameter;
+    END IF;
+    IF NOT v_type = ANY (df_engine.node_types()) THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: Unknown node_type ''%'' in a nested node', p_parameter, v_type;
+    END IF;
+    v_tail := '}';
+    IF jsonb_typeof(v->'result_name') = 'string' THEN
+      v_tail := ',"result_name":' || (v->'result_name')::text || v_tail;
+    ELSIF jsonb_typeof(v->'result_name') <> 'null' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: result_name of a % node must be a string', p_parameter, v_type;
+    END IF;
+    IF jsonb_typeof(v->'query') = 'string' THEN
+      v_tail := ',"query":' || (v->'query')::text || v_tail;
+    ELSIF jsonb_typeof(v->'query') <> 'null' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: query of a % node must be a string', p_parameter, v_type;
+    END IF;
+    v_top := v_top + 1; s_text[v_top] := v_tail; s_node[v_top] := NULL;
+    v_extras := v->'extra_nodes';
+    IF jsonb_typeof(v_extras) = 'array' THEN
+      IF jsonb_array_length(v_extras) > 0 THEN
+        v_top := v_top + 1; s_text[v_top] := ']'; s_node[v_top] := NULL;
+        FOR i IN REVERSE jsonb_array_length(v_extras) - 1 .. 0 LOOP
+          IF jsonb_typeof(v_extras->i) <> 'object' THEN
+            RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
+          END IF;
+          v_top := v_top + 1; s_text[v_top] := NULL; s_node[v_top] := v_extras->i;
+          v_top := v_top + 1; s_text[v_top] := CASE WHEN i = 0 THEN ',"extra_nodes":[' ELSE ',' END; s_node[v_top] := NULL;
+        END LOOP;
+      END IF;
+    ELSIF jsonb_typeof(v_extras) <> 'null' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
+    END IF;
+    FOREACH v_key IN ARRAY ARRAY['condition_node', 'right_node', 'left_node'] LOOP
+      IF jsonb_typeof(v->v_key) = 'object' THEN
+        v_top := v_top + 1; s_text[v_top] := NULL; s_node[v_top] := v->v_key;
+        v_top := v_top + 1; s_text[v_top] := ',"' || v_key || '":'; s_node[v_top] := NULL;
+      ELSIF jsonb_typeof(v->v_key) <> 'null' THEN
+        RAISE EXCEPTION 'Invalid Durofut JSON in %: % of a % node must be a Durofut JSON object', p_parameter, v_key, v_type;
+      END IF;
+    END LOOP;
+    v_out := v_out || ('{"node_type":' || (v->'node_type')::text);
+  END LOOP;
+  RETURN array_to_string(v_out, '');
+END
+$$;
+
+-- Whether p_input is already the canonical text of p_node, decided with a few scans in C so that
+-- composing large graphs from composer output stays cheap. Sound, not complete: false only sends
+-- the text through df_engine.render_node. The text is reduced to a skeleton (N L R C E Q M for the
+-- keys node_type ... result_name, S for every other string) whose local shape fixes key order and
+-- value kinds; duplicate keys are caught by counting, and a node with both right_node and
+-- condition_node (whose order the skeleton cannot tell) always takes the slow path.
+CREATE OR REPLACE FUNCTION df_engine.is_canonical_node(p_input text, p_node jsonb) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_skeleton text;
+BEGIN
+  IF p_input ~ '\\(?:/|u(?!00(?:0[0-7bef]|1[0-9a-f])))' THEN
+    RETURN false;
+  END IF;
+  v_skeleton := regexp_replace(p_input,
+    '"(node_type|left_node|right_node|condition_node|extra_nodes|query|result_name)":|"(?:[^"\\]|\\.)*"', '<\1>', 'g');
+  v_skeleton := replace(replace(replace(replace(replace(replace(replace(replace(v_skeleton,
+    '<node_type>', 'N'), '<left_node>', 'L'), '<right_node>', 'R'), '<condition_node>', 'C'),
+    '<extra_nodes>', 'E'), '<query>', 'Q'), '<result_name>', 'M'), '<>', 'S');
+  IF v_skeleton !~ '^[][{},NLRCEQMS]*$'
+     OR v_skeleton ~ '\{(?!NS)|(?<!\{)N|[NQM](?!S)|[LRC](?!\{)|E(?!\[\{)|(?<![NQM])S|(?<!E)\[|(?<!NS,)L|(?<!NS,|\},)[RCE]|(?<!NS,|\},|\],)Q|(?<!NS,|QS,|\},|\],)M' THEN
+    RETURN false;
+  END IF;
+  RETURN length(v_skeleton) - length(replace(v_skeleton, 'R', ''))
+           = jsonb_array_length(jsonb_path_query_array(p_node, 'strict $.** ? (exists (@.right_node))'))
+     AND length(v_skeleton) - length(replace(v_skeleton, 'C', ''))
+           = jsonb_array_length(jsonb_path_query_array(p_node, 'strict $.** ? (exists (@.condition_node))'))
+     AND NOT jsonb_path_exists(p_node, 'strict $.** ? (exists (@.right_node) && exists (@.condition_node))')
+     AND NOT EXISTS (SELECT 1 FROM jsonb_path_query(p_node, 'lax $.**.node_type') t
+                      WHERE NOT (t #>> '{}') = ANY (df_engine.node_types()));
+END
+$$;
+
 -- Auto-wrap ("ensure", R-DSL-5) for every composer parameter that expects a node: a Durofut with a
--- known node_type is used as it is, malformed Durofut is an error, anything else becomes a SQL node.
+-- known node_type is used in its canonical text, malformed Durofut is an error, anything else
+-- becomes a SQL node.
 CREATE OR REPLACE FUNCTION df_engine.ensure_node(p_input text, p_parameter text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -56,11 +166,16 @@ BEGIN
         p_parameter, v_child, v_type;
     END IF;
   END LOOP;
-  IF v ? 'extra_nodes' AND (jsonb_typeof(v->'extra_nodes') <> 'array'
-      OR EXISTS (SELECT 1 FROM jsonb_array_elements(v->'extra_nodes') e WHERE jsonb_typeof(e) <> 'object')) THEN
+  IF v ? 'extra_nodes' AND (jsonb_typeof(v->'extra_nodes') NOT IN ('array', 'null')
+      OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'extra_nodes') = 'array'
+                                                         THEN v->'extra_nodes' END) e
+                  WHERE jsonb_typeof(e) <> 'object')) THEN
     RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
   END IF;
-  RETURN p_input;
+  IF df_engine.is_canonical_node(p_input, v) THEN
+    RETURN p_input;
+  END IF;
+  RETURN df_engine.render_node(v, p_parameter);
 END
 $$;
 
@@ -130,5 +245,6 @@ $$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA df_engine FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION df_engine.node_types(), df_engine.setting(text, text),
-  df_engine.sql_node(text), df_engine.ensure_node(text, text), df_engine.random_ids(integer),
+  df_engine.sql_node(text), df_engine.render_node(jsonb, text), df_engine.is_canonical_node(text, jsonb),
+  df_engine.ensure_node(text, text), df_engine.random_ids(integer),
   df_engine.complete_step(text, text, uuid, text, text) TO PUBLIC;

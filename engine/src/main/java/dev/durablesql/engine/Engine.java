@@ -15,6 +15,7 @@ import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -42,8 +43,11 @@ public final class Engine implements AutoCloseable {
     this.config = requireNonNull(config, "config is null");
     this.management = ManagementPool.open(config);
     try {
+      SchemaInstaller installer = new SchemaInstaller(management);
       if (config.installSchema()) {
-        new SchemaInstaller(management).install();
+        installer.install();
+      } else {
+        requireInstalledSchema(installer, config);
       }
       WakeSignal wake = new WakeSignal();
       InstanceStore store = new InstanceStore(management, config.engineName());
@@ -71,6 +75,20 @@ public final class Engine implements AutoCloseable {
     } catch (RuntimeException e) {
       management.close();
       throw e;
+    }
+  }
+
+  private static void requireInstalledSchema(SchemaInstaller installer, EngineConfig config) {
+    List<String> pending = installer.pendingFiles();
+    if (pending.stream().anyMatch(file -> file.startsWith("V001"))) {
+      throw new EngineException(
+          "the df schema is not installed in "
+              + config.jdbcUrl()
+              + "; run durable install (or start the engine without --no-install)");
+    }
+    if (!pending.isEmpty()) {
+      log.warn(
+          "The df schema is older than this engine (pending: {}); run durable install", pending);
     }
   }
 

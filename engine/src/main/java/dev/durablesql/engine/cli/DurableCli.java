@@ -30,7 +30,17 @@ public final class DurableCli {
 
   /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 bad usage). */
   public static int run(String... args) {
+    return run(
+        new PrintWriter(System.out, true, java.nio.charset.Charset.defaultCharset()),
+        new PrintWriter(System.err, true, java.nio.charset.Charset.defaultCharset()),
+        args);
+  }
+
+  /** Runs the CLI with the given output streams (for tests and embedding). */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     CommandLine commandLine = new CommandLine(new DurableCli());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
     commandLine.setExecutionExceptionHandler(DurableCli::reportFailure);
     return commandLine.execute(args);
   }

@@ -55,8 +55,8 @@ public final class EmbeddedCluster implements AutoCloseable {
    * same directory (its JVM killed with -9) is stopped first.
    *
    * @param port 1 to 65535, or 0 for any free port
-   * @throws EmbeddedClusterException if the port is taken, the directory holds something other
-   *     than a PostgreSQL 17 cluster, or initdb or the server fails; the message says which
+   * @throws EmbeddedClusterException if the port is taken, the directory holds something other than
+   *     a PostgreSQL 17 cluster, or initdb or the server fails; the message says which
    */
   public static EmbeddedCluster start(Path dataDirectory, int port) {
     requireNonNull(dataDirectory, "dataDirectory is null");
@@ -74,11 +74,12 @@ public final class EmbeddedCluster implements AutoCloseable {
     ServerLog serverLog = ServerLog.beside(directory);
     long startNanos = System.nanoTime();
     EmbeddedPostgres server = new ZonkyLauncher(found, serverPort, serverLog).launch();
-    EmbeddedCluster cluster = new EmbeddedCluster(server, found, serverPort, serverLog);
+    EmbeddedCluster cluster;
     try {
+      cluster = new EmbeddedCluster(server, found, serverPort, serverLog);
       OwnerFile.in(directory).claim();
     } catch (EmbeddedClusterException e) {
-      cluster.close();
+      closeQuietly(server);
       throw e;
     }
     log.info(
@@ -174,6 +175,14 @@ public final class EmbeddedCluster implements AutoCloseable {
               + serverLog.path()
               + " and stop it with kill -KILL "
               + running.pid());
+    }
+  }
+
+  private static void closeQuietly(EmbeddedPostgres server) {
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.warn("zonky could not release its lock file after a failed start", e);
     }
   }
 

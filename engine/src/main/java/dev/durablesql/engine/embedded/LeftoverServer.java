@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  *       one's server.
  *   <li>A server killed with -9 leaves {@code postmaster.pid} behind. PostgreSQL removes the file
  *       itself when its process id is free, but refuses to start while the id stands for a zombie
- *       nobody reaped or for another program; then the file is removed here, once no process of
- *       the old server is attached to its shared memory.
+ *       nobody reaped or for another program; then the file is removed here, once no process of the
+ *       old server is attached to its shared memory.
  * </ul>
  */
 final class LeftoverServer {

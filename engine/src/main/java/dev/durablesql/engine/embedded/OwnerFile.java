@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * {@code durable.pid} in the data directory: the process id and start time of the JVM that runs
- * the server there. It tells a later start whether a server it finds running still has its owner,
- * or was left behind by a JVM killed with -9. (zonky's {@code epg-lock} cannot tell: probing a
- * POSIX file lock from the JVM that holds it releases that lock.)
+ * {@code durable.pid} in the data directory: the process id and start time of the JVM that runs the
+ * server there. It tells a later start whether a server it finds running still has its owner, or
+ * was left behind by a JVM killed with -9. (zonky's {@code epg-lock} cannot tell: probing a POSIX
+ * file lock from the JVM that holds it releases that lock.)
  */
 record OwnerFile(Path path) {
   static final String NAME = "durable.pid";
@@ -63,12 +63,11 @@ record OwnerFile(Path path) {
       throw new EmbeddedClusterException(
           "Could not read " + path + " (" + e + "); check its permissions", e);
     }
-    return owner.flatMap(
-        found ->
-            ProcessStatus.running(found.pid())
-                // The same id with another start time is another process: the owner is gone.
-                .filter(process -> ProcessStatus.startedAt(process, found.started()))
-                .map(ProcessHandle::pid));
+    return owner.flatMap(found ->
+        ProcessStatus.running(found.pid())
+            // The same id with another start time is another process: the owner is gone.
+            .filter(process -> ProcessStatus.startedAt(process, found.started()))
+            .map(ProcessHandle::pid));
   }
 
   private Optional<Owner> read() throws IOException {

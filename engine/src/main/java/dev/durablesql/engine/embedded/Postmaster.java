@@ -142,9 +142,9 @@ record Postmaster(Path pidFile, long pid, long startEpochSecond, int port, long 
   }
 
   /**
-   * Waits until no process is attached to the server's shared memory any more. A server killed
-   * with -9 leaves its children running for a moment; PostgreSQL checks this itself, but only
-   * while the pid file names the segment, so this must hold before the file is removed.
+   * Waits until no process is attached to the server's shared memory any more. A server killed with
+   * -9 leaves its children running for a moment; PostgreSQL checks this itself, but only while the
+   * pid file names the segment, so this must hold before the file is removed.
    *
    * @return whether they detached within {@code timeout}
    */

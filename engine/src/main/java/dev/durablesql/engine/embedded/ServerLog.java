@@ -43,10 +43,16 @@ record ServerLog(Path path) {
 
   /** The last {@code maxLines} lines written after {@code offset}; empty if there are none. */
   List<String> linesSince(long offset, int maxLines) {
+    return linesBetween(offset, Long.MAX_VALUE, maxLines);
+  }
+
+  /** The last {@code maxLines} lines written between byte offsets {@code start} and {@code end}. */
+  List<String> linesBetween(long start, long end, int maxLines) {
     try (SeekableByteChannel channel = Files.newByteChannel(path)) {
-      long start = Math.max(offset, channel.size() - MAX_TAIL_BYTES);
-      ByteBuffer buffer = ByteBuffer.allocate((int) Math.max(0, channel.size() - start));
-      channel.position(start);
+      long to = Math.min(end, channel.size());
+      long from = Math.max(start, to - MAX_TAIL_BYTES);
+      ByteBuffer buffer = ByteBuffer.allocate((int) Math.max(0, to - from));
+      channel.position(from);
       int read;
       do {
         read = channel.read(buffer);
@@ -54,7 +60,8 @@ record ServerLog(Path path) {
       List<String> lines = new String(buffer.array(), 0, buffer.position(), UTF_8).lines().toList();
       return lines.subList(Math.max(0, lines.size() - maxLines), lines.size());
     } catch (IOException e) {
-      return List.of(); // the log is a hint in an error message; its absence must not hide the error
+      return List
+          .of(); // the log is a hint in an error message; its absence must not hide the error
     }
   }
 }

@@ -96,8 +96,9 @@ final class ZonkyLauncher {
         } catch (TimeoutException e) {
           if (serverLog.linesSince(logOffset, Integer.MAX_VALUE).stream()
               .anyMatch(line -> line.contains(PG_CTL_GAVE_UP))) {
+            long logEnd = serverLog.size(); // before zonky's pg_ctl stop adds its complaint
             abandon(starter, start);
-            throw new IllegalStateException("pg_ctl could not start the server");
+            throw new PgCtlGaveUp(logEnd);
           }
         }
       }
@@ -146,7 +147,8 @@ final class ZonkyLauncher {
           "PostgreSQL 17 in " + directory + " could not start on " + LoopbackPort.HOST + ":" + port;
     }
     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-    List<String> lines = serverLog.linesSince(logOffset, LOG_LINES_IN_ERRORS);
+    long logEnd = failure instanceof PgCtlGaveUp gaveUp ? gaveUp.logEnd : Long.MAX_VALUE;
+    List<String> lines = serverLog.linesBetween(logOffset, logEnd, LOG_LINES_IN_ERRORS);
     StringBuilder message =
         new StringBuilder(what)
             .append(" (")
@@ -163,5 +165,15 @@ final class ZonkyLauncher {
       lines.forEach(line -> message.append(System.lineSeparator()).append("  ").append(line));
     }
     return message.toString();
+  }
+
+  /** pg_ctl reported that the server did not start; the log up to {@code logEnd} says why. */
+  private static final class PgCtlGaveUp extends IllegalStateException {
+    private final long logEnd;
+
+    PgCtlGaveUp(long logEnd) {
+      super("pg_ctl could not start the server");
+      this.logEnd = logEnd;
+    }
   }
 }

@@ -84,6 +84,35 @@ public final class SchemaInstaller {
     }
   }
 
+  /**
+   * The files {@link #install()} would apply now, without changing anything; all of them when the
+   * schema is not installed at all.
+   */
+  public List<String> pendingFiles() {
+    try (Connection connection = dataSource.getConnection()) {
+      Map<String, String> applied = new HashMap<>();
+      try (Statement statement = connection.createStatement();
+          ResultSet exists =
+              statement.executeQuery(
+                  "SELECT to_regclass('df_engine.schema_migrations') IS NOT NULL")) {
+        exists.next();
+        if (exists.getBoolean(1)) {
+          applied = appliedChecksums(connection);
+        }
+      }
+      Map<String, String> recorded = applied;
+      return migrations.stream()
+          .filter(
+              m ->
+                  !recorded.containsKey(m.fileName())
+                      || (m.isRepeatable() && !recorded.get(m.fileName()).equals(m.checksum())))
+          .map(Migration::fileName)
+          .toList();
+    } catch (SQLException e) {
+      throw new EngineException(describe(e), e);
+    }
+  }
+
   private String latestVersion() {
     return migrations.stream()
         .filter(m -> !m.isRepeatable())

@@ -13,7 +13,8 @@ final class AbandonedRun {
   private AbandonedRun() {}
 
   public static void main(String[] arguments) throws IOException {
-    EmbeddedCluster cluster = EmbeddedCluster.start(Path.of(arguments[0]), Integer.parseInt(arguments[1]));
+    EmbeddedCluster cluster =
+        EmbeddedCluster.start(Path.of(arguments[0]), Integer.parseInt(arguments[1]));
     System.out.println(READY + " " + cluster.port());
     System.out.flush();
     while (System.in.read() >= 0) {

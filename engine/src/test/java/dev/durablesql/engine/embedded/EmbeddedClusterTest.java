@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -37,7 +38,9 @@ class EmbeddedClusterTest {
       assertThat(cluster.isNewCluster()).isTrue();
       assertThat(show(cluster, "server_version")).startsWith("17");
       assertThat(show(cluster, "server_encoding")).isEqualTo("UTF8");
-      assertThat(dataDirectory.resolve("PG_VERSION")).content(UTF_8).isEqualToIgnoringNewLines("17");
+      assertThat(dataDirectory.resolve("PG_VERSION"))
+          .content(UTF_8)
+          .isEqualToIgnoringNewLines("17");
     }
   }
 
@@ -133,6 +136,26 @@ class EmbeddedClusterTest {
   }
 
   @Test
+  void serverThatCannotStartFailsFastWithTheEndOfItsLog() throws IOException {
+    Path dataDirectory = temporary.resolve("pg");
+    EmbeddedCluster.start(dataDirectory, 0).close();
+    Files.writeString(
+        dataDirectory.resolve("postgresql.conf"),
+        "shared_buffers = plenty\n",
+        StandardOpenOption.APPEND);
+
+    long startNanos = System.nanoTime();
+    assertThatThrownBy(() -> EmbeddedCluster.start(dataDirectory, 0))
+        .isInstanceOf(EmbeddedClusterException.class)
+        .hasMessageContaining("PostgreSQL 17 in " + dataDirectory.toAbsolutePath())
+        .hasMessageContaining("see the server log " + temporary.resolve("pg.log").toAbsolutePath())
+        .hasMessageContaining("invalid value for parameter \"shared_buffers\": \"plenty\"");
+
+    assertThat(Duration.ofNanos(System.nanoTime() - startNanos)).isLessThan(Duration.ofSeconds(10));
+    assertThat(dataDirectory.resolve("postmaster.pid")).doesNotExist();
+  }
+
+  @Test
   void closeIsIdempotentAndStopsTheServer() throws Exception {
     EmbeddedCluster cluster = EmbeddedCluster.start(temporary.resolve("pg"), 0);
     String url = cluster.jdbcUrl("postgres");
@@ -158,7 +181,8 @@ class EmbeddedClusterTest {
       long startNanos = System.nanoTime();
       cluster.close();
 
-      assertThat(Duration.ofNanos(System.nanoTime() - startNanos)).isLessThan(Duration.ofSeconds(5));
+      assertThat(Duration.ofNanos(System.nanoTime() - startNanos))
+          .isLessThan(Duration.ofSeconds(5));
     }
   }
 
