@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running durable-sql engine for one database: installs the schema if asked, then claims and
- * runs workflow instances until closed. Closing stops in stages: no new claims, running steps get
- * the grace period, the rest are released for other engines, then the heartbeat row goes.
+ * A running durable-sql engine for one database: installs the schema if asked, then claims and runs
+ * workflow instances until closed. Closing stops in stages: no new claims, running steps get the
+ * grace period, the rest are released for other engines, then the heartbeat row goes.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);

@@ -10,8 +10,8 @@ import java.util.Optional;
  * configuration (docs/configuration.md).
  *
  * @param jdbcUrl the database holding the df schema
- * @param user the role the engine logs in as for management work (owner of the df schema); empty
- *     to take it from the URL
+ * @param user the role the engine logs in as for management work (owner of the df schema); empty to
+ *     take it from the URL
  * @param password that role's password; empty for trust, peer or a pgpass file
  * @param engineName shown in leases, events and logs
  * @param installSchema whether to apply pending schema migrations at start

@@ -32,7 +32,8 @@ public final class InstanceClaimer {
              lease_token = gen_random_uuid(), epoch = r.epoch + 1
         FROM due
        WHERE r.instance_id = due.instance_id
-      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text""";
+      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text\
+      """;
 
   private final DataSource dataSource;
   private final String engineName;

@@ -30,7 +30,8 @@ public final class WakeupListener implements AutoCloseable {
 
   public WakeupListener(String jdbcUrl, Properties connectionProperties, WakeSignal wake) {
     this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
-    this.connectionProperties = requireNonNull(connectionProperties, "connectionProperties is null");
+    this.connectionProperties =
+        requireNonNull(connectionProperties, "connectionProperties is null");
     this.wake = requireNonNull(wake, "wake is null");
     this.thread = Thread.ofPlatform().daemon().name("df-listener").unstarted(this::listen);
   }

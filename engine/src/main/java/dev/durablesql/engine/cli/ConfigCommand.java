@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "config",
     mixinStandardHelpOptions = true,
-    description = "Prints every setting with its default, effective value and source (secrets masked).")
+    description =
+        "Prints every setting with its default, effective value and source (secrets masked).")
 final class ConfigCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
   @Spec CommandSpec spec;
@@ -30,7 +31,9 @@ final class ConfigCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(
-          new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report.rows()));
+          new ObjectMapper()
+              .enable(SerializationFeature.INDENT_OUTPUT)
+              .writeValueAsString(report.rows()));
     } else {
       out.print(report.render());
     }

@@ -15,11 +15,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code durable sql -c "SQL"}: runs SQL and prints the result as a table, for hosts without psql. */
+/**
+ * {@code durable sql -c "SQL"}: runs SQL and prints the result as a table, for hosts without psql.
+ */
 @Command(
     name = "sql",
     mixinStandardHelpOptions = true,
-    description = "Runs SQL (one or more statements, autocommit) and prints each result as a table.")
+    description =
+        "Runs SQL (one or more statements, autocommit) and prints each result as a table.")
 final class SqlCommand implements Callable<Integer> {
   @Mixin ConfigOptions configOptions;
   @Mixin ConnectionOptions connection;

@@ -32,19 +32,26 @@ final class TextTable {
     StringBuilder out = new StringBuilder();
     line(out, header, widths);
     for (int c = 0; c < columns; c++) {
-      out.append(c == 0 ? "-" : "+-").append("-".repeat(widths[c])).append(c == columns - 1 ? "-" : "-");
+      out.append(c == 0 ? "-" : "+-")
+          .append("-".repeat(widths[c]))
+          .append(c == columns - 1 ? "-" : "-");
     }
     out.append('\n');
     for (String[] row : table) {
       line(out, row, widths);
     }
-    out.append('(').append(table.size()).append(table.size() == 1 ? " row)" : " rows)").append("\n\n");
+    out.append('(')
+        .append(table.size())
+        .append(table.size() == 1 ? " row)" : " rows)")
+        .append("\n\n");
     return out.toString();
   }
 
   private static void line(StringBuilder out, String[] cells, int[] widths) {
     for (int c = 0; c < cells.length; c++) {
-      out.append(c == 0 ? " " : " | ").append(cells[c]).append(" ".repeat(widths[c] - cells[c].length()));
+      out.append(c == 0 ? " " : " | ")
+          .append(cells[c])
+          .append(" ".repeat(widths[c] - cells[c].length()));
     }
     out.append('\n');
   }

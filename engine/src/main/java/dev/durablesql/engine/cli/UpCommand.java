@@ -121,7 +121,8 @@ final class UpCommand implements Callable<Integer> {
       // So that the df operators (~>, ...) resolve without schema qualification.
       statement.execute("ALTER ROLE " + DEMO_ROLE + " SET search_path = \"$user\", public, df");
     } catch (SQLException e) {
-      throw new EngineException("cannot prepare the demo role " + DEMO_ROLE + ": " + e.getMessage(), e);
+      throw new EngineException(
+          "cannot prepare the demo role " + DEMO_ROLE + ": " + e.getMessage(), e);
     }
   }
 
@@ -130,7 +131,9 @@ final class UpCommand implements Callable<Integer> {
     int port = cluster.port();
     out.println();
     out.println("durable-sql is up.");
-    out.printf("  PostgreSQL 17  %s (port %d, log %s)%n", cluster.dataDirectory(), port, cluster.serverLog());
+    out.printf(
+        "  PostgreSQL 17  %s (port %d, log %s)%n",
+        cluster.dataDirectory(), port, cluster.serverLog());
     out.printf("  engine         %s%n", config.engineName());
     if (!health.url().isEmpty()) {
       out.printf("  HTTP           %shealth/ready%n", health.url());

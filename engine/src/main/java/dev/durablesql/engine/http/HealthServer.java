@@ -12,8 +12,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Serves {@code /health/live} and {@code /health/ready} on the JDK's built-in HTTP server, one
- * virtual thread per request. A stop-gap until the dashboard issue picks the server library for
- * the dashboard and metrics; it has no dependencies, so it is cheap to replace.
+ * virtual thread per request. A stop-gap until the dashboard issue picks the server library for the
+ * dashboard and metrics; it has no dependencies, so it is cheap to replace.
  */
 public final class HealthServer implements AutoCloseable {
   private final HttpServer server;

@@ -8,8 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one thread that claims: after every wake-up (NOTIFY, freed capacity, or the poll interval)
- * it claims until nothing more is due or no capacity is left.
+ * The one thread that claims: after every wake-up (NOTIFY, freed capacity, or the poll interval) it
+ * claims until nothing more is due or no capacity is left.
  */
 public final class ClaimLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClaimLoop.class);
@@ -52,9 +52,10 @@ public final class ClaimLoop implements AutoCloseable {
         } catch (InterruptedException interrupted) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
-            ? Duration.ofSeconds(10)
-            : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+                ? Duration.ofSeconds(10)
+                : backoff.multipliedBy(2);
       }
     }
   }

@@ -64,7 +64,8 @@ public final class Dispatcher {
     } catch (LeaseLostException e) {
       log.warn("{}", e.getMessage());
     } catch (InterruptedException e) {
-      log.info("Instance {} interrupted by shutdown; releasing it for another claim", instance.id());
+      log.info(
+          "Instance {} interrupted by shutdown; releasing it for another claim", instance.id());
       releaseQuietly(instance);
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {

@@ -102,10 +102,9 @@ public final class SchemaInstaller {
       }
       Map<String, String> recorded = applied;
       return migrations.stream()
-          .filter(
-              m ->
-                  !recorded.containsKey(m.fileName())
-                      || (m.isRepeatable() && !recorded.get(m.fileName()).equals(m.checksum())))
+          .filter(m ->
+              !recorded.containsKey(m.fileName())
+                  || (m.isRepeatable() && !recorded.get(m.fileName()).equals(m.checksum())))
           .map(Migration::fileName)
           .toList();
     } catch (SQLException e) {
@@ -147,7 +146,8 @@ public final class SchemaInstaller {
               applied_at  timestamptz NOT NULL DEFAULT now(),
               applied_by  text NOT NULL DEFAULT current_user,
               duration_ms bigint NOT NULL
-          )""");
+          )\
+          """);
     }
   }
 
@@ -194,7 +194,8 @@ public final class SchemaInstaller {
               VALUES (?, ?, ?)
               ON CONFLICT (file_name) DO UPDATE
                  SET checksum = EXCLUDED.checksum, applied_at = now(),
-                     applied_by = current_user, duration_ms = EXCLUDED.duration_ms""")) {
+                     applied_by = current_user, duration_ms = EXCLUDED.duration_ms\
+              """)) {
         record.setString(1, migration.fileName());
         record.setString(2, migration.checksum());
         record.setLong(3, (System.nanoTime() - started) / 1_000_000);
@@ -205,9 +206,7 @@ public final class SchemaInstaller {
     } catch (SQLException e) {
       connection.rollback();
       throw new SQLException(
-          "schema file " + migration.fileName() + " failed: " + e.getMessage(),
-          e.getSQLState(),
-          e);
+          "schema file " + migration.fileName() + " failed: " + e.getMessage(), e.getSQLState(), e);
     } finally {
       connection.setAutoCommit(true);
     }

@@ -121,7 +121,8 @@ public final class RoleConnections implements AutoCloseable {
     String parameters = query < 0 ? "" : jdbcUrl.substring(query);
     int slash = base.lastIndexOf('/');
     String prefix = base.substring(0, slash + 1);
-    return prefix + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
+    return prefix
+        + java.net.URLEncoder.encode(database, java.nio.charset.StandardCharsets.UTF_8)
         + parameters;
   }
 

@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one SQL step exactly once (R-DIFF-1): on a connection logged in as the submitting role, the
- * step's statement and then {@code df_engine.complete_step}, which writes the node's checkpoint only
- * while this engine's lease token is current, in one transaction. A statement that cannot run in a
- * transaction block (SQLSTATE 25001, e.g. VACUUM) is re-run in autocommit mode and checkpointed
- * afterwards, at-least-once.
+ * step's statement and then {@code df_engine.complete_step}, which writes the node's checkpoint
+ * only while this engine's lease token is current, in one transaction. A statement that cannot run
+ * in a transaction block (SQLSTATE 25001, e.g. VACUUM) is re-run in autocommit mode and
+ * checkpointed afterwards, at-least-once.
  */
 public final class SqlStep {
   private static final Logger log = LoggerFactory.getLogger(SqlStep.class);

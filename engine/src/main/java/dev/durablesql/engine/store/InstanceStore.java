@@ -40,7 +40,8 @@ public final class InstanceStore {
                      i.root_node
                 FROM df.instances i
                 LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
-               WHERE i.id = ?""")) {
+               WHERE i.id = ?\
+              """)) {
         statement.setString(1, instanceId);
         try (ResultSet row = statement.executeQuery()) {
           if (!row.next()) {
@@ -74,7 +75,8 @@ public final class InstanceStore {
                    n.status, coalesce(o.output, n.result::text)
               FROM df.nodes n
               LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
-             WHERE n.instance_id = ?""")) {
+             WHERE n.instance_id = ?\
+            """)) {
       statement.setString(1, instanceId);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
@@ -212,7 +214,8 @@ public final class InstanceStore {
   public boolean roleCanLogin(String role) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
-            connection.prepareStatement("SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ?")) {
+            connection.prepareStatement(
+                "SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ?")) {
       statement.setString(1, role);
       try (ResultSet row = statement.executeQuery()) {
         return row.next() && row.getBoolean(1);

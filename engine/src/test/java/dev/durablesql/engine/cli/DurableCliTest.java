@@ -60,7 +60,8 @@ class DurableCliTest {
   void anUnreachableDatabaseIsOneLineWithoutAStackTrace() throws Exception {
     int port = freePort();
 
-    int exit = durable("sql", "--url", "jdbc:postgresql://127.0.0.1:" + port + "/x", "-c", "SELECT 1");
+    int exit =
+        durable("sql", "--url", "jdbc:postgresql://127.0.0.1:" + port + "/x", "-c", "SELECT 1");
 
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).startsWith("durable: cannot connect to").doesNotContain("\tat ");
@@ -76,10 +77,18 @@ class DurableCliTest {
     String url = postgres.jdbcUrl().substring(0, postgres.jdbcUrl().lastIndexOf('/') + 1);
 
     int exit =
-        durable("engine", "--url", url + "cli_no_schema", "--user", postgres.superuser(), "--no-install");
+        durable(
+            "engine",
+            "--url",
+            url + "cli_no_schema",
+            "--user",
+            postgres.superuser(),
+            "--no-install");
 
     assertThat(exit).isEqualTo(1);
-    assertThat(err.toString()).contains("the df schema is not installed").contains("durable install");
+    assertThat(err.toString())
+        .contains("the df schema is not installed")
+        .contains("durable install");
   }
 
   @Test
@@ -139,7 +148,8 @@ class DurableCliTest {
     Files.writeString(notACluster.resolve("notes.txt"), "not a database");
 
     int exit =
-        durable("up", "--data-dir", notACluster.toString(), "--pg-port", Integer.toString(freePort()));
+        durable(
+            "up", "--data-dir", notACluster.toString(), "--pg-port", Integer.toString(freePort()));
 
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).contains("is not a PostgreSQL data directory");

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code durable up} end to end, in its own JVM: it prints how to connect, a first workflow runs as
- * the demo role, SIGTERM stops PostgreSQL and the engine within 10 s, and a second {@code up} on the
- * same directory reuses the cluster with its data.
+ * the demo role, SIGTERM stops PostgreSQL and the engine within 10 s, and a second {@code up} on
+ * the same directory reuses the cluster with its data.
  */
 class UpCommandTest {
 
@@ -38,7 +38,8 @@ class UpCommandTest {
     try (Connection app = DriverManager.getConnection(url, "app", "");
         Statement statement = app.createStatement()) {
       id = single(statement, "SELECT df.start('SELECT 42 AS answer')");
-      assertThat(single(statement, "SELECT df.await_instance('" + id + "')")).isEqualTo("completed");
+      assertThat(single(statement, "SELECT df.await_instance('" + id + "')"))
+          .isEqualTo("completed");
       assertThat(single(statement, "SELECT df.result('" + id + "')")).contains("42");
     }
     long stopping = System.nanoTime();
@@ -91,7 +92,9 @@ class UpCommandTest {
         .pollInterval(Duration.ofMillis(100))
         .until(
             () -> {
-              assertThat(process.isAlive()).as("durable up is running: " + Files.readString(log)).isTrue();
+              assertThat(process.isAlive())
+                  .as("durable up is running: " + Files.readString(log))
+                  .isTrue();
               return Files.readString(log);
             },
             text -> text.contains("Ctrl-C stops"));

@@ -57,9 +57,10 @@ class CrashRecoveryTest {
 
     assertThat(countEffects("in-flight")).isEqualTo(1);
     assertThat(workflows.result(id)).isEqualTo("{\"rows\": [{\"effects\": 1}], \"row_count\": 1}");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT string_agg(kind, ',' ORDER BY id) FROM df_engine.events WHERE instance_id = ?",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(kind, ',' ORDER BY id) FROM df_engine.events WHERE instance_id = ?",
+                id))
         .contains("resumed (claim 2)");
   }
 
@@ -115,7 +116,6 @@ class CrashRecoveryTest {
 
   private static int countEffects(String tag) throws Exception {
     return Integer.parseInt(
-        workflows.queryAsSuperuser(
-            "SELECT count(*)::text FROM public.effects WHERE tag = ?", tag));
+        workflows.queryAsSuperuser("SELECT count(*)::text FROM public.effects WHERE tag = ?", tag));
   }
 }

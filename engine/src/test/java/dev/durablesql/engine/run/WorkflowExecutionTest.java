@@ -59,10 +59,16 @@ class WorkflowExecutionTest {
                 + " public.ledger')");
 
     assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
-    assertThat(workflows.result(id)).isEqualTo("{\"rows\": [{\"n\": 2, \"amounts\": [1, 2]}], \"row_count\": 1}");
-    assertThat(workflows.queryAsSuperuser("SELECT count(*)::text FROM df.nodes WHERE instance_id = ? AND status = 'completed'", id))
+    assertThat(workflows.result(id))
+        .isEqualTo("{\"rows\": [{\"n\": 2, \"amounts\": [1, 2]}], \"row_count\": 1}");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df.nodes WHERE instance_id = ? AND status = 'completed'",
+                id))
         .isEqualTo("5");
-    assertThat(workflows.queryAsSuperuser("SELECT status FROM df.instances WHERE id = ? AND completed_at IS NOT NULL", id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT status FROM df.instances WHERE id = ? AND completed_at IS NOT NULL", id))
         .isEqualTo("completed");
   }
 
@@ -71,20 +77,23 @@ class WorkflowExecutionTest {
     String id = workflows.start(BOB, "df.seq('SELECT 1/0', 'SELECT 2')");
 
     assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT n.result #>> '{}' FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
-                + " WHERE n.instance_id = ? AND n.id <> i.root_node AND n.status = 'failed'",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT n.result #>> '{}' FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
+                    + " WHERE n.instance_id = ? AND n.id <> i.root_node AND n.status = 'failed'",
+                id))
         .startsWith("SQL execution failed:")
         .contains("division by zero");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT n.status FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
-                + " AND n.id = i.root_node WHERE i.id = ?",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT n.status FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
+                    + " AND n.id = i.root_node WHERE i.id = ?",
+                id))
         .isEqualTo("failed");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT string_agg(status, ',') FROM df.nodes WHERE instance_id = ? AND status = 'pending'",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(status, ',') FROM df.nodes WHERE instance_id = ? AND status = 'pending'",
+                id))
         .isEqualTo("pending");
     assertThat(workflows.result(id)).isNull();
   }
@@ -119,9 +128,15 @@ class WorkflowExecutionTest {
         Statement statement = bob.createStatement();
         ResultSet rows =
             statement.executeQuery(
-                "SELECT count(*) FILTER (WHERE id = " + literal(alices) + "),"
-                    + " count(*) FILTER (WHERE id = " + literal(bobs) + "),"
-                    + " df.status(" + literal(alices) + ")"
+                "SELECT count(*) FILTER (WHERE id = "
+                    + literal(alices)
+                    + "),"
+                    + " count(*) FILTER (WHERE id = "
+                    + literal(bobs)
+                    + "),"
+                    + " df.status("
+                    + literal(alices)
+                    + ")"
                     + " FROM df.instances")) {
       rows.next();
 
@@ -150,7 +165,9 @@ class WorkflowExecutionTest {
     workflows.awaitTerminal(later);
 
     assertThat(workflows.status(rolledBack)).isNull();
-    assertThat(workflows.queryAsSuperuser("SELECT count(*)::text FROM public.ledger WHERE amount = ?::int", "-7"))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM public.ledger WHERE amount = ?::int", "-7"))
         .isEqualTo("0");
   }
 
@@ -165,12 +182,12 @@ class WorkflowExecutionTest {
   @Test
   void twoStatementsInOneStepFailTheStepAndChangeNothing() throws SQLException {
     String id =
-        workflows.start(
-            ALICE,
-            literal("INSERT INTO public.ledger (amount) VALUES (-5); SELECT 1"));
+        workflows.start(ALICE, literal("INSERT INTO public.ledger (amount) VALUES (-5); SELECT 1"));
 
     assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
-    assertThat(workflows.queryAsSuperuser("SELECT count(*)::text FROM public.ledger WHERE amount = ?::int", "-5"))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM public.ledger WHERE amount = ?::int", "-5"))
         .isEqualTo("0");
   }
 
@@ -179,14 +196,19 @@ class WorkflowExecutionTest {
     String id = workflows.start(ALICE, literal("SELECT 1"));
     workflows.awaitTerminal(id);
 
-    assertThat(workflows.queryAsSuperuser("SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id))
         .isEqualTo("0");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT count(*)::text FROM df._worker_epoch WHERE last_seen_at > now() - interval '15 seconds' AND ?::text IS NOT NULL",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df._worker_epoch WHERE last_seen_at > now() - interval '15 seconds' AND ?::text IS NOT NULL",
+                id))
         .isEqualTo("1");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT schema_version::text FROM df_engine._worker_ready WHERE sentinel AND ?::text IS NOT NULL", id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT schema_version::text FROM df_engine._worker_ready WHERE sentinel AND ?::text IS NOT NULL",
+                id))
         .isEqualTo("1");
   }
 }

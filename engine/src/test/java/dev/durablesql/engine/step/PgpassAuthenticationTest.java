@@ -82,8 +82,9 @@ class PgpassAuthenticationTest {
     assertThat(workflows.status(carols)).isEqualTo("completed");
     assertThat(workflows.result(carols)).contains("\"me\": \"carol\"");
     assertThat(workflows.status(daves)).isEqualTo("failed");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT n.result #>> '{}' FROM df.nodes n WHERE n.instance_id = ?", daves))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT n.result #>> '{}' FROM df.nodes n WHERE n.instance_id = ?", daves))
         .contains("as role dave")
         .containsIgnoringCase("password");
   }

@@ -62,10 +62,11 @@ class SqlStepTest {
     assertThat(outcome).isEqualTo(new StepOutcome.Completed("{\"rows\":[],\"row_count\":0}"));
     assertThat(count("fresh")).isEqualTo(1);
     assertThat(rootStatus(id)).isEqualTo("completed");
-    assertThat(workflows.queryAsSuperuser(
-            "SELECT status_details ->> 'execution_id' FROM df.nodes n JOIN df.instances i"
-                + " ON i.id = n.instance_id AND n.id = i.root_node WHERE i.id = ?",
-            id))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT status_details ->> 'execution_id' FROM df.nodes n JOIN df.instances i"
+                    + " ON i.id = n.instance_id AND n.id = i.root_node WHERE i.id = ?",
+                id))
         .isEqualTo(id + "::1");
   }
 
@@ -76,14 +77,13 @@ class SqlStepTest {
 
     try (var alice = postgres.connectAs(ALICE);
         var statement = alice.createStatement()) {
-      assertThatThrownBy(
-              () ->
-                  statement.execute(
-                      "SELECT df_engine.complete_step("
-                          + literal(id)
-                          + ", (SELECT root_node FROM df.instances WHERE id = "
-                          + literal(id)
-                          + "), gen_random_uuid(), '{\"rows\":[]}', 'forged')"))
+      assertThatThrownBy(() ->
+              statement.execute(
+                  "SELECT df_engine.complete_step("
+                      + literal(id)
+                      + ", (SELECT root_node FROM df.instances WHERE id = "
+                      + literal(id)
+                      + "), gen_random_uuid(), '{\"rows\":[]}', 'forged')"))
           .hasMessageContaining("taken over by another engine");
     }
     assertThat(rootStatus(id)).isEqualTo("pending");

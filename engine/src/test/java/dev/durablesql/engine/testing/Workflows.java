@@ -34,7 +34,10 @@ public final class Workflows {
         .pollInterval(Duration.ofMillis(50))
         .until(
             () -> status(instanceId),
-            status -> status.equals("completed") || status.equals("failed") || status.equals("cancelled"));
+            status ->
+                status.equals("completed")
+                    || status.equals("failed")
+                    || status.equals("cancelled"));
   }
 
   public String status(String instanceId) throws SQLException {
