@@ -99,39 +99,6 @@ BEGIN
 END
 $$;
 
--- Whether p_input is already the canonical text of p_node, decided with a few scans in C so that
--- composing large graphs from composer output stays cheap. Sound, not complete: false only sends
--- the text through df_engine.render_node. The text is reduced to a skeleton (N L R C E Q M for the
--- keys node_type ... result_name, S for every other string) whose local shape fixes key order and
--- value kinds; duplicate keys are caught by counting, and a node with both right_node and
--- condition_node (whose order the skeleton cannot tell) always takes the slow path.
-CREATE OR REPLACE FUNCTION df_engine.is_canonical_node(p_input text, p_node jsonb) RETURNS boolean
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  v_skeleton text;
-BEGIN
-  IF p_input ~ '\\(?:/|u(?!00(?:0[0-7bef]|1[0-9a-f])))' THEN
-    RETURN false;
-  END IF;
-  v_skeleton := regexp_replace(p_input,
-    '"(node_type|left_node|right_node|condition_node|extra_nodes|query|result_name)":|"(?:[^"\\]|\\.)*"', '<\1>', 'g');
-  v_skeleton := replace(replace(replace(replace(replace(replace(replace(replace(v_skeleton,
-    '<node_type>', 'N'), '<left_node>', 'L'), '<right_node>', 'R'), '<condition_node>', 'C'),
-    '<extra_nodes>', 'E'), '<query>', 'Q'), '<result_name>', 'M'), '<>', 'S');
-  IF v_skeleton !~ '^[][{},NLRCEQMS]*$'
-     OR v_skeleton ~ '\{(?!NS)|(?<!\{)N|[NQM](?!S)|[LRC](?!\{)|E(?!\[\{)|(?<![NQM])S|(?<!E)\[|(?<!NS,)L|(?<!NS,|\},)[RCE]|(?<!NS,|\},|\],)Q|(?<!NS,|QS,|\},|\],)M' THEN
-    RETURN false;
-  END IF;
-  RETURN length(v_skeleton) - length(replace(v_skeleton, 'R', ''))
-           = jsonb_array_length(jsonb_path_query_array(p_node, 'strict $.** ? (exists (@.right_node))'))
-     AND length(v_skeleton) - length(replace(v_skeleton, 'C', ''))
-           = jsonb_array_length(jsonb_path_query_array(p_node, 'strict $.** ? (exists (@.condition_node))'))
-     AND NOT jsonb_path_exists(p_node, 'strict $.** ? (exists (@.right_node) && exists (@.condition_node))')
-     AND NOT EXISTS (SELECT 1 FROM jsonb_path_query(p_node, 'lax $.**.node_type') t
-                      WHERE NOT (t #>> '{}') = ANY (df_engine.node_types()));
-END
-$$;
-
 -- Auto-wrap ("ensure", R-DSL-5) for every composer parameter that expects a node: a Durofut with a
 -- known node_type is used in its canonical text, malformed Durofut is an error, anything else
 -- becomes a SQL node.
@@ -139,8 +106,6 @@ CREATE OR REPLACE FUNCTION df_engine.ensure_node(p_input text, p_parameter text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v jsonb;
-  v_type text;
-  v_child text;
 BEGIN
   IF p_input IS NULL THEN
     RETURN NULL;
@@ -156,24 +121,8 @@ BEGIN
   IF jsonb_typeof(v->'node_type') IS DISTINCT FROM 'string' THEN
     RETURN df_engine.sql_node(p_input);
   END IF;
-  v_type := v->>'node_type';
-  IF NOT v_type = ANY (df_engine.node_types()) THEN
+  IF NOT v->>'node_type' = ANY (df_engine.node_types()) THEN
     RETURN df_engine.sql_node(p_input);
-  END IF;
-  FOREACH v_child IN ARRAY ARRAY['left_node', 'right_node', 'condition_node'] LOOP
-    IF v ? v_child AND jsonb_typeof(v->v_child) NOT IN ('object', 'null') THEN
-      RAISE EXCEPTION 'Invalid Durofut JSON in %: % of a % node must be a Durofut JSON object',
-        p_parameter, v_child, v_type;
-    END IF;
-  END LOOP;
-  IF v ? 'extra_nodes' AND (jsonb_typeof(v->'extra_nodes') NOT IN ('array', 'null')
-      OR EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v->'extra_nodes') = 'array'
-                                                         THEN v->'extra_nodes' END) e
-                  WHERE jsonb_typeof(e) <> 'object')) THEN
-    RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
-  END IF;
-  IF df_engine.is_canonical_node(p_input, v) THEN
-    RETURN p_input;
   END IF;
   RETURN df_engine.render_node(v, p_parameter);
 END
@@ -243,8 +192,12 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON ALL FUNCTIONS IN SCHEMA df_engine FROM PUBLIC;
+-- Only this file's functions: a blanket REVOKE on all of df_engine would also strip the functions of
+-- later files (df.start's helpers) whenever this file alone is re-applied.
+REVOKE ALL ON FUNCTION df_engine.node_types(), df_engine.setting(text, text), df_engine.sql_node(text),
+  df_engine.render_node(jsonb, text), df_engine.ensure_node(text, text), df_engine.random_ids(integer),
+  df_engine.instance_inserted(), df_engine.complete_step(text, text, uuid, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION df_engine.node_types(), df_engine.setting(text, text),
-  df_engine.sql_node(text), df_engine.render_node(jsonb, text), df_engine.is_canonical_node(text, jsonb),
+  df_engine.sql_node(text), df_engine.render_node(jsonb, text),
   df_engine.ensure_node(text, text), df_engine.random_ids(integer),
   df_engine.complete_step(text, text, uuid, text, text) TO PUBLIC;

@@ -66,6 +66,7 @@ DECLARE
   v_database text := $3;
   v_mode text := lower(coalesce($4, 'caller'));
   v_root jsonb;
+  v_text text;
   v_login boolean;
   v_super boolean;
   v_role regrole := quote_ident(current_user)::regrole;
@@ -135,7 +136,10 @@ BEGIN
   END IF;
 
   -- 5. Materialise: pre-order walk; ids assigned on discovery (left, right, condition, extras).
-  v_bound := greatest(1, (length(fut) - length(replace(fut, '"node_type"', ''))) / length('"node_type"'));
+  -- Count the nodes on the parsed value: its text spells every key plainly (the input may escape
+  -- them, as in "node\u005ftype") and escapes every quote inside strings.
+  v_text := v_root::text;
+  v_bound := greatest(1, (length(v_text) - length(replace(v_text, '"node_type"', ''))) / length('"node_type"'));
   v_ids := df_engine.random_ids(least(v_bound, 10001));
   s_node := ARRAY[v_root];
   s_id := ARRAY[v_ids[1]];
@@ -283,3 +287,7 @@ BEGIN
   RETURN v_instance_id;
 END
 $$;
+
+-- df.start runs with the caller's rights, so its helpers must stay executable by everyone, also
+-- after R__010_engine.sql is re-applied on its own (it revokes EXECUTE on all of df_engine first).
+GRANT EXECUTE ON FUNCTION df_engine.parse_root(text), df_engine.config_with(text, text, text) TO PUBLIC;

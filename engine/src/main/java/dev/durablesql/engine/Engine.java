@@ -111,6 +111,21 @@ public final class Engine implements AutoCloseable {
     return properties;
   }
 
+  /** Whether the engine can reach its database and the df schema is there (for /health/ready). */
+  public boolean isReady() {
+    if (closed.get()) {
+      return false;
+    }
+    try (java.sql.Connection connection = management.getConnection();
+        java.sql.Statement statement = connection.createStatement();
+        java.sql.ResultSet row =
+            statement.executeQuery("SELECT to_regclass('df_engine.runs') IS NOT NULL")) {
+      return row.next() && row.getBoolean(1);
+    } catch (java.sql.SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
   public EngineConfig config() {
     return config;
   }

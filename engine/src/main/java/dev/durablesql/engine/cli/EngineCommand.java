@@ -41,7 +41,8 @@ final class EngineCommand implements Callable<Integer> {
     EngineConfig engineConfig = EngineSettings.engineConfig(config);
     Engine engine = Engine.start(engineConfig);
     HealthServer health =
-        HealthServer.startIfEnabled(config.string("http-bind"), config.integer("http-port"));
+        HealthServer.startIfEnabled(
+            config.string("http-bind"), config.integer("http-port"), engine::isReady);
     new UntilStopped(
             () -> {
               health.close();

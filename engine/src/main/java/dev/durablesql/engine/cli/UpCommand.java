@@ -65,7 +65,9 @@ final class UpCommand implements Callable<Integer> {
       new SchemaInstaller(InstallCommand.dataSource(engineConfig)).install();
       prepareDemoRole(engineConfig);
       engine = Engine.start(engineConfig);
-      health = HealthServer.startIfEnabled(config.string("http-bind"), config.integer("http-port"));
+      health =
+          HealthServer.startIfEnabled(
+              config.string("http-bind"), config.integer("http-port"), engine::isReady);
       printWelcome(cluster, health, engineConfig);
     } catch (RuntimeException e) {
       if (engine != null) {

@@ -9,6 +9,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Serves {@code /health/live} and {@code /health/ready} on the JDK's built-in HTTP server, one
@@ -22,8 +23,11 @@ public final class HealthServer implements AutoCloseable {
     this.server = server;
   }
 
-  /** Starts on {@code bind:port}; port 0 means no server (a no-op object is returned). */
-  public static HealthServer startIfEnabled(String bind, int port) {
+  /**
+   * Starts on {@code bind:port}; port 0 means no server (a no-op object is returned). {@code
+   * /health/ready} answers 503 while {@code ready} says no.
+   */
+  public static HealthServer startIfEnabled(String bind, int port, BooleanSupplier ready) {
     if (port == 0) {
       return new HealthServer(null);
     }
@@ -32,7 +36,11 @@ public final class HealthServer implements AutoCloseable {
       server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
       server.createContext("/health/live", exchange -> reply(exchange, 200, "{\"status\":\"UP\"}"));
       server.createContext(
-          "/health/ready", exchange -> reply(exchange, 200, "{\"status\":\"UP\"}"));
+          "/health/ready",
+          exchange -> {
+            boolean up = ready.getAsBoolean();
+            reply(exchange, up ? 200 : 503, up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
+          });
       server.createContext(
           "/",
           exchange ->

@@ -32,8 +32,22 @@ class UpCommandTest {
     int pgPort = freePort();
     String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
 
-    Process first = up(folder.resolve("first.log"), dataDirectory, pgPort);
+    int httpPort = freePort();
+    Process first =
+        up(
+            folder.resolve("first.log"),
+            dataDirectory,
+            pgPort,
+            "--http-port",
+            Integer.toString(httpPort));
     String printed = awaitReady(first, folder.resolve("first.log"));
+    java.net.http.HttpResponse<String> health =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     String id;
     try (Connection app = DriverManager.getConnection(url, "app", "");
         Statement statement = app.createStatement()) {
@@ -47,7 +61,10 @@ class UpCommandTest {
     boolean stopped = first.waitFor(10, TimeUnit.SECONDS);
     Duration stopTime = Duration.ofNanos(System.nanoTime() - stopping);
 
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("UP");
     assertThat(printed)
+        .contains("http://127.0.0.1:" + httpPort + "/health/ready")
         .contains("psql \"postgresql://app@127.0.0.1:" + pgPort + "/postgres\"")
         .contains("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?user=app");
     assertThat(stopped).as("stopped within 10 s").isTrue();
@@ -67,9 +84,11 @@ class UpCommandTest {
     }
   }
 
-  private static Process up(Path log, Path dataDirectory, int pgPort) throws Exception {
+  private static Process up(Path log, Path dataDirectory, int pgPort, String... more)
+      throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(
+    List<String> command =
+        new java.util.ArrayList<>(
             List.of(
                 java,
                 "-cp",
@@ -79,7 +98,9 @@ class UpCommandTest {
                 "--data-dir",
                 dataDirectory.toString(),
                 "--pg-port",
-                Integer.toString(pgPort)))
+                Integer.toString(pgPort)));
+    command.addAll(List.of(more));
+    return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
