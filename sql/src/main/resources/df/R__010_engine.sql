@@ -149,6 +149,8 @@ $$;
 -- (R-SUB-3) and a NOTIFY that is delivered only if the caller's transaction commits (R-START-9).
 CREATE OR REPLACE FUNCTION df_engine.instance_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_key text := nullif(current_setting('df.start_idempotency_key', true), '');
 BEGIN
   INSERT INTO df_engine.runs (instance_id, vars)
   VALUES (NEW.id,
@@ -156,12 +158,48 @@ BEGIN
                       FROM df.vars v
                      WHERE v.owner OPERATOR(pg_catalog.=) NEW.submitted_by AND v.value IS NOT NULL),
                    '{}'::jsonb));
+  -- df.start sets the key (transaction-locally) just for the insert of its instance (R-EXT-6); a
+  -- second instance with the same key and role fails here with a unique violation.
+  IF v_key IS NOT NULL THEN
+    INSERT INTO df_engine.start_keys (submitted_by, idempotency_key, instance_id)
+    VALUES (NEW.submitted_by, v_key, NEW.id);
+  END IF;
   PERFORM pg_notify('df_wakeup', NEW.id);
   RETURN NULL;
 END
 $$;
 CREATE OR REPLACE TRIGGER instances_enqueue AFTER INSERT ON df.instances
   FOR EACH ROW EXECUTE FUNCTION df_engine.instance_inserted();
+
+-- A status change that ends an instance from outside the engine (df.cancel, or a user's own
+-- UPDATE) wakes the engines, so that the running execution stops promptly (R-SIG-5).
+CREATE OR REPLACE FUNCTION df_engine.instance_status_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'cancelled' THEN
+    INSERT INTO df_engine.events (instance_id, engine, kind, detail)
+    VALUES (NEW.id, NULL, 'cancel_requested',
+            jsonb_build_object('reason', nullif(current_setting('df.cancel_reason', true), ''),
+                               'by', current_user::text));
+    PERFORM pg_notify('df_wakeup', 'cancel:' || NEW.id);
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER instances_status_changed AFTER UPDATE OF status ON df.instances
+  FOR EACH ROW EXECUTE FUNCTION df_engine.instance_status_changed();
+
+-- A signal in the inbox wakes the engines (R-DIFF-3): the waiting instance is claimed again.
+CREATE OR REPLACE FUNCTION df_engine.signal_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  UPDATE df_engine.runs SET wake_at = least(wake_at, now()) WHERE instance_id = NEW.instance_id;
+  PERFORM pg_notify('df_wakeup', 'signal:' || NEW.instance_id);
+  RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER signals_wakeup AFTER INSERT ON df_engine.signals
+  FOR EACH ROW EXECUTE FUNCTION df_engine.signal_inserted();
 
 -- The checkpoint of a SQL step (R-DIFF-1). Called by the engine on the step's own connection, as
 -- the submitting role, in the step's transaction, right after the step's statement: the node
@@ -196,7 +234,8 @@ $$;
 -- later files (df.start's helpers) whenever this file alone is re-applied.
 REVOKE ALL ON FUNCTION df_engine.node_types(), df_engine.setting(text, text), df_engine.sql_node(text),
   df_engine.render_node(jsonb, text), df_engine.ensure_node(text, text), df_engine.random_ids(integer),
-  df_engine.instance_inserted(), df_engine.complete_step(text, text, uuid, text, text) FROM PUBLIC;
+  df_engine.instance_inserted(), df_engine.instance_status_changed(), df_engine.signal_inserted(),
+  df_engine.complete_step(text, text, uuid, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION df_engine.node_types(), df_engine.setting(text, text),
   df_engine.sql_node(text), df_engine.render_node(jsonb, text),
   df_engine.ensure_node(text, text), df_engine.random_ids(integer),
