@@ -26,6 +26,9 @@ $$;
 -- The canonical Durofut text of a parsed node (R-DSL-1, R-DSL-2): compact, fields in the order
 -- node_type, left_node, right_node, condition_node, extra_nodes, query, result_name, absent, null and
 -- empty fields omitted, unknown keys dropped, strings escaped as PostgreSQL's JSON output escapes them.
+-- durable-sql's node policies (R-EXT-1, R-EXT-2) follow result_name as "retry" (an object with, in
+-- this order, max_attempts, initial_delay_seconds, backoff_multiplier, max_delay_seconds) and
+-- "timeout_seconds"; a node without them keeps exactly the reference's text.
 -- Iterative (an explicit stack), so deep graphs cannot overflow the C stack (R-DSL-7). Nested nodes
 -- that are not well-formed Durofut are an error (R-DSL-5, rule 2).
 CREATE OR REPLACE FUNCTION df_engine.render_node(p_node jsonb, p_parameter text) RETURNS text
@@ -41,6 +44,7 @@ DECLARE
   v_tail text;
   v_extras jsonb;
   v_key text;
+  v_policy text;
   i integer;
 BEGIN
   WHILE v_top > 0 LOOP
@@ -59,6 +63,27 @@ BEGIN
       RAISE EXCEPTION 'Invalid Durofut JSON in %: Unknown node_type ''%'' in a nested node', p_parameter, v_type;
     END IF;
     v_tail := '}';
+    IF jsonb_typeof(v->'timeout_seconds') = 'number' THEN
+      v_tail := ',"timeout_seconds":' || (v->'timeout_seconds')::text || v_tail;
+    ELSIF jsonb_typeof(v->'timeout_seconds') <> 'null' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: timeout_seconds of a % node must be a number', p_parameter, v_type;
+    END IF;
+    IF jsonb_typeof(v->'retry') = 'object' THEN
+      IF jsonb_typeof(v->'retry'->'max_attempts') IS DISTINCT FROM 'number' THEN
+        RAISE EXCEPTION 'Invalid Durofut JSON in %: retry of a % node must have a numeric max_attempts', p_parameter, v_type;
+      END IF;
+      v_policy := NULL;
+      FOREACH v_key IN ARRAY ARRAY['max_attempts', 'initial_delay_seconds', 'backoff_multiplier', 'max_delay_seconds'] LOOP
+        IF jsonb_typeof(v->'retry'->v_key) = 'number' THEN
+          v_policy := coalesce(v_policy || ',', '') || '"' || v_key || '":' || (v->'retry'->v_key)::text;
+        ELSIF jsonb_typeof(v->'retry'->v_key) <> 'null' THEN
+          RAISE EXCEPTION 'Invalid Durofut JSON in %: retry.% of a % node must be a number', p_parameter, v_key, v_type;
+        END IF;
+      END LOOP;
+      v_tail := ',"retry":{' || v_policy || '}' || v_tail;
+    ELSIF jsonb_typeof(v->'retry') <> 'null' THEN
+      RAISE EXCEPTION 'Invalid Durofut JSON in %: retry of a % node must be a JSON object', p_parameter, v_type;
+    END IF;
     IF jsonb_typeof(v->'result_name') = 'string' THEN
       v_tail := ',"result_name":' || (v->'result_name')::text || v_tail;
     ELSIF jsonb_typeof(v->'result_name') <> 'null' THEN

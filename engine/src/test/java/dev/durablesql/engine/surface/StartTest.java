@@ -21,6 +21,7 @@ class StartTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
 
   private static String groupRole;
+  private static String loginRole;
 
   private Connection alice;
 
@@ -30,12 +31,18 @@ class StartTest {
     Queries.execute(postgres.dataSource(), "CREATE ROLE " + groupRole + " NOLOGIN");
     Queries.execute(postgres.dataSource(), "SELECT df.grant_usage(?)", groupRole);
     Queries.execute(postgres.dataSource(), "GRANT " + groupRole + " TO " + PostgresExtension.ALICE);
+    loginRole = postgres.databaseName() + "_carol";
+    Queries.execute(postgres.dataSource(), "CREATE ROLE " + loginRole + " LOGIN");
+    Queries.execute(postgres.dataSource(), "SELECT df.grant_usage(?)", loginRole);
+    Queries.execute(postgres.dataSource(), "GRANT " + loginRole + " TO " + PostgresExtension.ALICE);
   }
 
   @AfterAll
   static void dropGroupRole() throws SQLException {
-    Queries.execute(postgres.dataSource(), "DROP OWNED BY " + groupRole);
-    Queries.execute(postgres.dataSource(), "DROP ROLE " + groupRole);
+    for (String role : List.of(groupRole, loginRole)) {
+      Queries.execute(postgres.dataSource(), "DROP OWNED BY " + role);
+      Queries.execute(postgres.dataSource(), "DROP ROLE " + role);
+    }
   }
 
   @BeforeEach
@@ -499,6 +506,175 @@ class StartTest {
                 "SELECT vars::text FROM df_engine.runs WHERE instance_id = ?",
                 id))
         .isEqualTo("{\"x\": \"1\", \"z\": \"three\"}");
+  }
+
+  @Test
+  void submitterIsTheRoleSetWithSetRole() throws SQLException {
+    Queries.execute(alice, "SET ROLE " + loginRole);
+
+    String id = Queries.text(alice, "SELECT df.start('SELECT 1')");
+
+    assertThat(
+            Queries.text(
+                postgres.dataSource(),
+                "SELECT submitted_by::text FROM df.instances WHERE id = ?",
+                id))
+        .isEqualTo(loginRole);
+    assertThat(
+            Queries.column(
+                postgres.dataSource(),
+                "SELECT DISTINCT submitted_by::text FROM df.nodes WHERE instance_id = ?",
+                id))
+        .containsExactly(loginRole);
+  }
+
+  @Test
+  void securityDefinerWrapperCapturesItsOwner() throws SQLException {
+    Queries.execute(
+        alice,
+        "CREATE FUNCTION public.start_as_alice() RETURNS text LANGUAGE sql SECURITY DEFINER"
+            + " AS $$ SELECT df.start('SELECT 1') $$");
+    Queries.execute(alice, "GRANT EXECUTE ON FUNCTION public.start_as_alice() TO bob");
+
+    String id;
+    try (Connection bob = postgres.connectAs(PostgresExtension.BOB)) {
+      id = Queries.text(bob, "SELECT public.start_as_alice()");
+    }
+
+    assertThat(
+            Queries.text(
+                postgres.dataSource(),
+                "SELECT submitted_by::text FROM df.instances WHERE id = ?",
+                id))
+        .isEqualTo("alice");
+  }
+
+  @Test
+  void nullChildrenAtTheTopLevelCountAsAbsent() throws SQLException {
+    String fut =
+        "{\"node_type\":\"LOOP\",\"left_node\":{\"node_type\":\"SQL\",\"query\":\"body\"},"
+            + "\"right_node\":null,\"condition_node\":null,\"extra_nodes\":null}";
+
+    String id = Queries.text(alice, "SELECT df.start(?)", fut);
+
+    assertThat(
+            Queries.rows(
+                postgres.dataSource(),
+                "SELECT node_type, coalesce(query, '<null>'), right_node IS NULL"
+                    + " FROM df.nodes WHERE instance_id = ? ORDER BY ctid",
+                id))
+        .containsExactly(List.of("LOOP", "<null>", "t"), List.of("SQL", "body", "t"));
+  }
+
+  @Test
+  void nullChildrenOfANestedNodeCountAsAbsent() throws SQLException {
+    String fut =
+        "{\"node_type\":\"THEN\",\"left_node\":{\"node_type\":\"SQL\",\"query\":\"a\","
+            + "\"left_node\":null,\"condition_node\":null,\"extra_nodes\":null},"
+            + "\"right_node\":{\"node_type\":\"SQL\",\"query\":\"b\"}}";
+
+    String id = Queries.text(alice, "SELECT df.start(?)", fut);
+
+    assertThat(
+            Queries.number(
+                postgres.dataSource(), "SELECT count(*) FROM df.nodes WHERE instance_id = ?", id))
+        .isEqualTo(3);
+  }
+
+  @Test
+  void mapNodeIsWrittenWithItsBodyAsLeftChild() throws SQLException {
+    String config = "{\"rows_query\":\"SELECT id FROM t\",\"max_parallel\":8}";
+    String fut =
+        "{\"node_type\":\"MAP\",\"left_node\":{\"node_type\":\"SQL\",\"query\":\"body\"},"
+            + "\"query\":"
+            + Queries.text(alice, "SELECT to_json(?::text)::text", config)
+            + "}";
+
+    String id = Queries.text(alice, "SELECT df.start(?)", fut);
+
+    List<List<String>> nodes =
+        Queries.rows(
+            postgres.dataSource(),
+            "SELECT n.node_type, n.query, b.query FROM df.nodes n"
+                + " JOIN df.nodes b ON b.instance_id = n.instance_id AND b.id = n.left_node"
+                + " WHERE n.instance_id = ? AND n.right_node IS NULL",
+            id);
+    assertThat(nodes).containsExactly(List.of("MAP", config, "body"));
+  }
+
+  @Test
+  void activityNodeIsWrittenWithItsConfig() throws SQLException {
+    String config = "{\"activity_type\":\"embed\",\"config\":{\"input\":\"$doc\"}}";
+    String fut =
+        "{\"node_type\":\"ACTIVITY\",\"query\":"
+            + Queries.text(alice, "SELECT to_json(?::text)::text", config)
+            + ",\"result_name\":\"e\"}";
+
+    String id = Queries.text(alice, "SELECT df.start(?)", fut);
+
+    assertThat(
+            Queries.rows(
+                postgres.dataSource(),
+                "SELECT node_type, query, result_name FROM df.nodes WHERE instance_id = ?",
+                id))
+        .containsExactly(List.of("ACTIVITY", config, "e"));
+  }
+
+  @Test
+  void malformedMapAndActivityNodesAreRejectedWithTheirPath() {
+    String body = "{\"node_type\":\"SQL\",\"query\":\"b\"}";
+    String mapQuery = "\"query\":\"{\\\"rows_query\\\":\\\"SELECT 1\\\"}\"";
+    String activityQuery = "\"query\":\"{\\\"activity_type\\\":\\\"echo\\\"}\"";
+    List<List<String>> cases =
+        List.of(
+            List.of(
+                "{\"node_type\":\"MAP\"," + mapQuery + "}",
+                "a MAP node needs its body as a Durofut object in left_node"),
+            List.of(
+                "{\"node_type\":\"MAP\",\"left_node\":"
+                    + body
+                    + ",\"right_node\":"
+                    + body
+                    + ","
+                    + mapQuery
+                    + "}",
+                "right_node is not valid for MAP nodes"),
+            List.of(
+                "{\"node_type\":\"MAP\",\"left_node\":" + body + "}",
+                "a MAP node needs its configuration as JSON text in query"),
+            List.of(
+                "{\"node_type\":\"MAP\",\"left_node\":" + body + ",\"query\":\"{}\"}",
+                "query in MAP must give the rows to map over"),
+            List.of(
+                "{\"node_type\":\"MAP\",\"left_node\":"
+                    + body
+                    + ",\"query\":\"{\\\"rows_query\\\":\\\"q\\\",\\\"max_parallel\\\":0}\"}",
+                "max_parallel in MAP must be a whole number of at least 1"),
+            List.of(
+                "{\"node_type\":\"ACTIVITY\",\"left_node\":" + body + "," + activityQuery + "}",
+                "ACTIVITY nodes take no child nodes"),
+            List.of(
+                "{\"node_type\":\"ACTIVITY\",\"query\":\"not json\"}",
+                "query in ACTIVITY must be a JSON config object"),
+            List.of(
+                "{\"node_type\":\"ACTIVITY\",\"query\":\"{\\\"config\\\":{}}\"}",
+                "query in ACTIVITY must name the activity"),
+            List.of(
+                "{\"node_type\":\"ACTIVITY\",\"query\":"
+                    + "\"{\\\"activity_type\\\":\\\"echo\\\",\\\"config\\\":[]}\"}",
+                "config in ACTIVITY must be a JSON object"));
+
+    for (List<String> malformed : cases) {
+      String fut =
+          "{\"node_type\":\"THEN\",\"left_node\":{\"node_type\":\"SQL\",\"query\":\"a\"},"
+              + "\"right_node\":"
+              + malformed.get(0)
+              + "}";
+
+      assertThatThrownBy(() -> Queries.text(alice, "SELECT df.start(?)", fut))
+          .as(malformed.get(0))
+          .hasMessageContaining("Invalid durable function graph: root.right: " + malformed.get(1));
+    }
   }
 
   private static String rightNestedChain(int depth) {
