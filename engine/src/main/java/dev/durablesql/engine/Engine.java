@@ -10,6 +10,7 @@ import dev.durablesql.engine.claim.WakeupListener;
 import dev.durablesql.engine.run.ClaimLoop;
 import dev.durablesql.engine.run.Dispatcher;
 import dev.durablesql.engine.run.InstanceRunner;
+import dev.durablesql.engine.run.RunningInstances;
 import dev.durablesql.engine.schema.SchemaInstaller;
 import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
@@ -57,8 +58,9 @@ public final class Engine implements AutoCloseable {
               config.maxUserConnections(),
               config.maxConnectionsPerRole(),
               config.executionAcquireTimeout());
+      RunningInstances running = new RunningInstances();
       InstanceRunner runner =
-          new InstanceRunner(store, new SqlStep(roleConnections), stopping::get);
+          new InstanceRunner(store, new SqlStep(roleConnections), running, stopping::get);
       this.dispatcher =
           new Dispatcher(
               new InstanceClaimer(management, config.engineName(), config.leaseDuration()),
@@ -69,8 +71,14 @@ public final class Engine implements AutoCloseable {
               config.claimBatchSize());
       this.leaseKeeper =
           new LeaseKeeper(
-              management, config.engineName(), config.leaseDuration(), config.heartbeatInterval());
-      this.listener = new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake);
+              management,
+              config.engineName(),
+              config.leaseDuration(),
+              config.heartbeatInterval(),
+              store::cancelledAmongHeld,
+              running::cancel);
+      this.listener =
+          new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake, running::cancel);
       this.claimLoop = new ClaimLoop(dispatcher, wake, config.pollInterval());
     } catch (RuntimeException e) {
       management.close();

@@ -23,11 +23,14 @@ public final class InstanceRunner {
 
   private final InstanceStore store;
   private final SqlStep sqlStep;
+  private final RunningInstances running;
   private final BooleanSupplier stopping;
 
-  public InstanceRunner(InstanceStore store, SqlStep sqlStep, BooleanSupplier stopping) {
+  public InstanceRunner(
+      InstanceStore store, SqlStep sqlStep, RunningInstances running, BooleanSupplier stopping) {
     this.store = requireNonNull(store, "store is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.running = requireNonNull(running, "running is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
   }
 
@@ -42,6 +45,9 @@ public final class InstanceRunner {
     }
     LoadedInstance instance = loaded.get();
     if (instance.isTerminal()) {
+      if (instance.status().equals("cancelled")) {
+        store.stampCancelled(claim);
+      }
       store.finish(claim, instance.status());
       return;
     }
@@ -56,12 +62,19 @@ public final class InstanceRunner {
     if (claim.epoch() > 1) {
       store.recordEvent(instance.id(), "resumed (claim " + claim.epoch() + ")", null);
     }
+    Execution execution = running.register(instance.id());
     try {
       NodeOutcome outcome =
-          new GraphWalk(claim, instance).execute(instance.node(instance.rootNodeId()));
+          new GraphWalk(claim, instance, execution).execute(instance.node(instance.rootNodeId()));
       store.finish(claim, outcome instanceof NodeOutcome.Completed ? "completed" : "failed");
+    } catch (InstanceCancelled e) {
+      log.info("Instance {} was cancelled; stopping it", instance.id());
+      store.stampCancelled(claim);
+      store.finish(claim, "cancelled");
     } catch (EngineStopping e) {
       store.release(claim);
+    } finally {
+      running.unregister(execution);
     }
   }
 
@@ -83,11 +96,13 @@ public final class InstanceRunner {
   private final class GraphWalk {
     private final ClaimedInstance claim;
     private final LoadedInstance instance;
+    private final Execution execution;
     private final String stamp;
 
-    GraphWalk(ClaimedInstance claim, LoadedInstance instance) {
+    GraphWalk(ClaimedInstance claim, LoadedInstance instance, Execution execution) {
       this.claim = claim;
       this.instance = instance;
+      this.execution = execution;
       this.stamp = instance.id() + "::1";
     }
 
@@ -97,6 +112,9 @@ public final class InstanceRunner {
       }
       if (node.isFailed()) {
         return new NodeOutcome.Failed(node.output().orElse("failed"));
+      }
+      if (execution.isCancelled()) {
+        throw new InstanceCancelled();
       }
       if (stopping.getAsBoolean()) {
         throw new EngineStopping();
@@ -131,8 +149,13 @@ public final class InstanceRunner {
       } else {
         StepOutcome step =
             sqlStep.run(
-                new SqlStep.Target(claim, node.id(), role, instance.database(), stamp),
+                new SqlStep.Target(claim, node.id(), role, instance.database(), stamp, execution),
                 node.query().orElse(""));
+        if (execution.isCancelled()) {
+          // The statement was cancelled with the instance (or finished just before it); either
+          // way nothing further runs, and a committed step stays committed.
+          throw new InstanceCancelled();
+        }
         outcome =
             switch (step) {
               case StepOutcome.Completed completed -> new NodeOutcome.Completed(completed.output());

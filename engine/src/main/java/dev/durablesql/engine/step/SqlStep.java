@@ -34,8 +34,14 @@ public final class SqlStep {
 
   /** Where a step belongs: the instance, the node, the claim's fence and the status stamp. */
   public record Target(
-      ClaimedInstance claim, String nodeId, String role, Optional<String> database, String stamp) {
+      ClaimedInstance claim,
+      String nodeId,
+      String role,
+      Optional<String> database,
+      String stamp,
+      StatementWatcher watcher) {
     public Target {
+      requireNonNull(watcher, "watcher is null");
       requireNonNull(claim, "claim is null");
       requireNonNull(nodeId, "nodeId is null");
       requireNonNull(role, "role is null");
@@ -54,7 +60,7 @@ public final class SqlStep {
       Connection connection = step.connection();
       try {
         connection.setAutoCommit(false);
-        String output = execute(connection, sql);
+        String output = execute(connection, sql, target.watcher());
         checkpoint(connection, target, output);
         connection.commit();
         return new StepOutcome.Completed(output);
@@ -85,7 +91,7 @@ public final class SqlStep {
         target.claim().id());
     try {
       connection.setAutoCommit(true);
-      String output = execute(connection, sql);
+      String output = execute(connection, sql, target.watcher());
       connection.setAutoCommit(false);
       checkpoint(connection, target, output);
       connection.commit();
@@ -103,11 +109,18 @@ public final class SqlStep {
   }
 
   /** Runs the user's text as exactly one statement and encodes what it returned. */
-  private static String execute(Connection connection, String sql) throws SQLException {
+  private static String execute(Connection connection, String sql, StatementWatcher watcher)
+      throws SQLException {
     try (Statement statement = connection.createStatement()) {
       // The text is the user's, verbatim: no JDBC escapes ({fn ...}) and no '?' placeholders.
       statement.setEscapeProcessing(false);
-      boolean hasRows = statement.execute(sql);
+      boolean hasRows;
+      watcher.executing(statement);
+      try {
+        hasRows = statement.execute(sql);
+      } finally {
+        watcher.done();
+      }
       String output;
       if (hasRows) {
         try (ResultSet rows = statement.getResultSet()) {

@@ -165,6 +165,45 @@ public final class InstanceStore {
   }
 
   /**
+   * Stamps every node of a cancelled instance that is still {@code running} as failed with a text
+   * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
+   */
+  public void stampCancelled(ClaimedInstance claim) {
+    update(
+        claim,
+        "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
+            + " || coalesce((SELECT e.detail ->> 'reason' FROM df_engine.events e"
+            + " WHERE e.instance_id = ? AND e.kind = 'cancel_requested' ORDER BY e.id DESC LIMIT 1),"
+            + " 'Cancelled by user'))"
+            + " WHERE instance_id = ? AND status = 'running'"
+            + " AND EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)",
+        claim.id(),
+        claim.id(),
+        claim.id(),
+        claim.leaseToken());
+  }
+
+  /** Ids of the instances this engine holds that were cancelled meanwhile. */
+  public java.util.List<String> cancelledAmongHeld() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT r.instance_id FROM df_engine.runs r JOIN df.instances i ON i.id ="
+                    + " r.instance_id WHERE r.lease_owner = ? AND i.status = 'cancelled'")) {
+      statement.setString(1, engineName);
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          ids.add(rows.getString(1));
+        }
+      }
+      return ids;
+    } catch (SQLException e) {
+      throw new IllegalStateException("find cancelled instances of engine " + engineName, e);
+    }
+  }
+
+  /**
    * Ends the instance: sets its terminal status (never overwriting one, R-DATA-7) and removes its
    * claim row, in one transaction.
    */

@@ -105,7 +105,8 @@ class SqlStepTest {
 
   private static SqlStep.Target target(ClaimedInstance claim, String id) throws Exception {
     String root = workflows.queryAsSuperuser("SELECT root_node FROM df.instances WHERE id = ?", id);
-    return new SqlStep.Target(claim, root, ALICE, Optional.empty(), id + "::1");
+    return new SqlStep.Target(
+        claim, root, ALICE, Optional.empty(), id + "::1", StatementWatcher.NONE);
   }
 
   private static String insert(String tag) {
