@@ -7,11 +7,14 @@ import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.LeaseKeeper;
 import dev.durablesql.engine.claim.WakeSignal;
 import dev.durablesql.engine.claim.WakeupListener;
+import dev.durablesql.engine.retention.RetentionJob;
 import dev.durablesql.engine.run.ClaimLoop;
 import dev.durablesql.engine.run.Dispatcher;
 import dev.durablesql.engine.run.InstanceRunner;
 import dev.durablesql.engine.run.RunningInstances;
 import dev.durablesql.engine.schema.SchemaInstaller;
+import dev.durablesql.engine.step.RetryPolicy;
+import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.store.InstanceStore;
@@ -37,6 +40,7 @@ public final class Engine implements AutoCloseable {
   private final WakeupListener listener;
   private final Dispatcher dispatcher;
   private final ClaimLoop claimLoop;
+  private final RetentionJob retention;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -60,7 +64,16 @@ public final class Engine implements AutoCloseable {
               config.executionAcquireTimeout());
       RunningInstances running = new RunningInstances();
       InstanceRunner runner =
-          new InstanceRunner(store, new SqlStep(roleConnections), running, stopping::get);
+          new InstanceRunner(
+              store,
+              new RetryingStep(new SqlStep(roleConnections)),
+              new RetryPolicy(
+                  config.retries().maxAttempts(),
+                  config.retries().initialDelay(),
+                  2,
+                  config.retries().maxDelay()),
+              running,
+              stopping::get);
       this.dispatcher =
           new Dispatcher(
               new InstanceClaimer(management, config.engineName(), config.leaseDuration()),
@@ -80,6 +93,8 @@ public final class Engine implements AutoCloseable {
       this.listener =
           new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake, running::cancel);
       this.claimLoop = new ClaimLoop(dispatcher, wake, config.pollInterval());
+      this.retention =
+          new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {
       management.close();
       throw e;
@@ -106,6 +121,7 @@ public final class Engine implements AutoCloseable {
     engine.leaseKeeper.start();
     engine.listener.start();
     engine.claimLoop.start();
+    engine.retention.start();
     log.info("Engine {} is running against {}", config.engineName(), config.jdbcUrl());
     return engine;
   }
@@ -145,6 +161,7 @@ public final class Engine implements AutoCloseable {
     }
     log.info("Engine {} is stopping", config.engineName());
     stopping.set(true);
+    retention.close();
     claimLoop.close();
     listener.close();
     dispatcher.shutdown(config.shutdownGracePeriod());

@@ -3,8 +3,11 @@ package dev.durablesql.engine.run;
 import static java.util.Objects.requireNonNull;
 
 import dev.durablesql.engine.claim.ClaimedInstance;
+import dev.durablesql.engine.step.RetryPolicy;
+import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.step.StepOutcome;
+import dev.durablesql.engine.store.Attempts;
 import dev.durablesql.engine.store.GraphNode;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.LoadedInstance;
@@ -22,14 +25,23 @@ public final class InstanceRunner {
   private static final Logger log = LoggerFactory.getLogger(InstanceRunner.class);
 
   private final InstanceStore store;
-  private final SqlStep sqlStep;
+  private final RetryingStep sqlStep;
+  private final RetryPolicy defaultRetry;
   private final RunningInstances running;
   private final BooleanSupplier stopping;
 
+  /**
+   * @param defaultRetry the retry policy of steps whose node and enclosing nodes set none
+   */
   public InstanceRunner(
-      InstanceStore store, SqlStep sqlStep, RunningInstances running, BooleanSupplier stopping) {
+      InstanceStore store,
+      RetryingStep sqlStep,
+      RetryPolicy defaultRetry,
+      RunningInstances running,
+      BooleanSupplier stopping) {
     this.store = requireNonNull(store, "store is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.defaultRetry = requireNonNull(defaultRetry, "defaultRetry is null");
     this.running = requireNonNull(running, "running is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
   }
@@ -65,7 +77,8 @@ public final class InstanceRunner {
     Execution execution = running.register(instance.id());
     try {
       NodeOutcome outcome =
-          new GraphWalk(claim, instance, execution).execute(instance.node(instance.rootNodeId()));
+          new GraphWalk(claim, instance, execution)
+              .execute(instance.node(instance.rootNodeId()), defaultRetry);
       store.finish(claim, outcome instanceof NodeOutcome.Completed ? "completed" : "failed");
     } catch (InstanceCancelled e) {
       log.info("Instance {} was cancelled; stopping it", instance.id());
@@ -106,7 +119,12 @@ public final class InstanceRunner {
       this.stamp = instance.id() + "::1";
     }
 
-    NodeOutcome execute(GraphNode node) throws InterruptedException {
+    /**
+     * @param inheritedRetry the retry policy of the nearest enclosing node that has one (R-EXT-1: a
+     *     compound node's policy applies to every step inside it without its own)
+     */
+    NodeOutcome execute(GraphNode node, RetryPolicy inheritedRetry) throws InterruptedException {
+      RetryPolicy retry = instance.policy(node.id()).retry().orElse(inheritedRetry);
       if (node.isCompleted()) {
         return new NodeOutcome.Completed(node.output().orElse("null"));
       }
@@ -122,8 +140,8 @@ public final class InstanceRunner {
       store.stampRunning(claim, node.id(), stamp);
       NodeOutcome outcome =
           switch (node.type()) {
-            case "SQL" -> executeSql(node);
-            case "THEN" -> executeThen(node);
+            case "SQL" -> executeSql(node, retry);
+            case "THEN" -> executeThen(node, retry);
             default ->
                 new NodeOutcome.Failed(
                     "node type "
@@ -136,7 +154,7 @@ public final class InstanceRunner {
       return outcome;
     }
 
-    private NodeOutcome executeSql(GraphNode node) throws InterruptedException {
+    private NodeOutcome executeSql(GraphNode node, RetryPolicy retry) throws InterruptedException {
       String role = instance.role().orElseThrow();
       NodeOutcome outcome;
       if (!store.roleCanLogin(role)) {
@@ -147,10 +165,22 @@ public final class InstanceRunner {
                     + "\" does not exist or lacks the LOGIN attribute, so the engine cannot run its"
                     + " steps");
       } else {
+        Attempts spent = instance.attempts(node.id());
         StepOutcome step =
             sqlStep.run(
-                new SqlStep.Target(claim, node.id(), role, instance.database(), stamp, execution),
-                node.query().orElse(""));
+                new SqlStep.Target(
+                    claim,
+                    node.id(),
+                    role,
+                    instance.database(),
+                    stamp,
+                    execution,
+                    instance.policy(node.id()).timeout()),
+                node.query().orElse(""),
+                retry,
+                spent.used(),
+                spent.lastError().orElse(null),
+                (attempt, error) -> store.recordFailedAttempt(claim, node.id(), attempt, error));
         if (execution.isCancelled()) {
           // The statement was cancelled with the instance (or finished just before it); either
           // way nothing further runs, and a committed step stays committed.
@@ -168,12 +198,12 @@ public final class InstanceRunner {
       return outcome;
     }
 
-    private NodeOutcome executeThen(GraphNode node) throws InterruptedException {
-      NodeOutcome left = execute(instance.node(node.left().orElseThrow()));
+    private NodeOutcome executeThen(GraphNode node, RetryPolicy retry) throws InterruptedException {
+      NodeOutcome left = execute(instance.node(node.left().orElseThrow()), retry);
       if (left instanceof NodeOutcome.Failed) {
         return left;
       }
-      NodeOutcome right = execute(instance.node(node.right().orElseThrow()));
+      NodeOutcome right = execute(instance.node(node.right().orElseThrow()), retry);
       if (right instanceof NodeOutcome.Completed completed) {
         store.stampCompleted(claim, node.id(), stamp, completed.output());
       }

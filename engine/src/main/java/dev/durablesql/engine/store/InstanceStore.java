@@ -56,7 +56,9 @@ public final class InstanceStore {
                   row.getBoolean(4),
                   Optional.ofNullable(row.getString(5)),
                   row.getString(6),
-                  loadNodes(connection, instanceId));
+                  loadNodes(connection, instanceId),
+                  loadPolicies(connection, instanceId),
+                  loadAttempts(connection, instanceId));
         }
       }
       return Optional.of(loaded);
@@ -95,6 +97,63 @@ public final class InstanceStore {
       }
     }
     return nodes;
+  }
+
+  private static Map<String, NodePolicy> loadPolicies(Connection connection, String instanceId)
+      throws SQLException {
+    Map<String, NodePolicy> policies = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          policies.put(rows.getString(1), NodePolicy.fromJson(rows.getString(2)));
+        }
+      }
+    }
+    return policies;
+  }
+
+  private static Map<String, Attempts> loadAttempts(Connection connection, String instanceId)
+      throws SQLException {
+    Map<String, Attempts> attempts = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT node_id, attempts, last_error FROM df_engine.node_attempts"
+                + " WHERE instance_id = ?")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          attempts.put(
+              rows.getString(1),
+              new Attempts(rows.getInt(2), Optional.ofNullable(rows.getString(3))));
+        }
+      }
+    }
+    return attempts;
+  }
+
+  /** Records a failed attempt that will be retried, so that a restart continues the count. */
+  public void recordFailedAttempt(ClaimedInstance claim, String nodeId, int attempt, String error) {
+    try (Connection connection = dataSource.getConnection()) {
+      execute(
+          connection,
+          "INSERT INTO df_engine.node_attempts (instance_id, node_id, attempts, last_error)"
+              + " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM df_engine.runs r"
+              + " WHERE r.instance_id = ? AND r.lease_token = ?)"
+              + " ON CONFLICT (instance_id, node_id) DO UPDATE"
+              + " SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,"
+              + " updated_at = now()",
+          claim.id(),
+          nodeId,
+          attempt,
+          error,
+          claim.id(),
+          claim.leaseToken());
+    } catch (SQLException e) {
+      throw new IllegalStateException("record attempt " + attempt + " of node " + nodeId, e);
+    }
   }
 
   /** pending → running (R-EXEC-5); a no-op for any other status. */

@@ -48,7 +48,11 @@ class CancellationTest {
 
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> workflows.queryAsSuperuser("SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id), "0"::equals);
+        .until(
+            () ->
+                workflows.queryAsSuperuser(
+                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
+            "0"::equals);
     assertThat(workflows.status(id)).isEqualTo("cancelled");
     assertThat(
             workflows.queryAsSuperuser(

@@ -106,7 +106,7 @@ class SqlStepTest {
   private static SqlStep.Target target(ClaimedInstance claim, String id) throws Exception {
     String root = workflows.queryAsSuperuser("SELECT root_node FROM df.instances WHERE id = ?", id);
     return new SqlStep.Target(
-        claim, root, ALICE, Optional.empty(), id + "::1", StatementWatcher.NONE);
+        claim, root, ALICE, Optional.empty(), id + "::1", StatementWatcher.NONE, Optional.empty());
   }
 
   private static String insert(String tag) {
