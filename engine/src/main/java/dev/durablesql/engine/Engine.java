@@ -19,6 +19,7 @@ import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
+import dev.durablesql.engine.store.ScopeStore;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -66,6 +67,7 @@ public final class Engine implements AutoCloseable {
       InstanceRunner runner =
           new InstanceRunner(
               store,
+              new ScopeStore(management),
               new RetryingStep(new SqlStep(roleConnections)),
               new RetryPolicy(
                   config.retries().maxAttempts(),

@@ -42,8 +42,12 @@ public final class SqlStep {
       Optional<String> database,
       String stamp,
       StatementWatcher watcher,
-      Optional<Duration> timeout) {
+      Optional<Duration> timeout,
+      String scopeId,
+      Optional<String> resultName) {
     public Target {
+      requireNonNull(scopeId, "scopeId is null");
+      requireNonNull(resultName, "resultName is null");
       requireNonNull(watcher, "watcher is null");
       requireNonNull(timeout, "timeout is null");
       requireNonNull(claim, "claim is null");
@@ -159,7 +163,7 @@ public final class SqlStep {
       try {
         hasRows = statement.execute(sql);
       } finally {
-        watcher.done();
+        watcher.done(statement);
       }
       String output;
       if (hasRows) {
@@ -192,12 +196,14 @@ public final class SqlStep {
   private static void checkpoint(Connection connection, Target target, String output)
       throws SQLException {
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT df_engine.complete_step(?, ?, ?, ?, ?)")) {
+        connection.prepareStatement("SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?)")) {
       statement.setString(1, target.claim().id());
       statement.setString(2, target.nodeId());
       statement.setObject(3, target.claim().leaseToken());
       statement.setString(4, output);
       statement.setString(5, target.stamp());
+      statement.setString(6, target.scopeId());
+      statement.setString(7, target.resultName().orElse(null));
       statement.execute();
     }
   }

@@ -15,12 +15,12 @@ public interface StatementWatcher {
         public void executing(Statement statement) {}
 
         @Override
-        public void done() {}
+        public void done(Statement statement) {}
       };
 
   /** The step is about to execute {@code statement}. */
   void executing(Statement statement);
 
   /** The statement finished, one way or another. */
-  void done();
+  void done(Statement statement);
 }

@@ -74,7 +74,8 @@ public final class InstanceStore {
         connection.prepareStatement(
             """
             SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
-                   n.status, coalesce(o.output, n.result::text)
+                   n.status, coalesce(o.output, n.result #>> '{}'),
+                   n.status_details ->> 'execution_id', coalesce(o.broke, false)
               FROM df.nodes n
               LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
              WHERE n.instance_id = ?\
@@ -91,7 +92,9 @@ public final class InstanceStore {
                   Optional.ofNullable(rows.getString(5)),
                   Optional.ofNullable(rows.getString(6)),
                   rows.getString(7) == null ? "pending" : rows.getString(7),
-                  Optional.ofNullable(rows.getString(8)));
+                  Optional.ofNullable(rows.getString(8)),
+                  Optional.ofNullable(rows.getString(9)),
+                  rows.getBoolean(10));
           nodes.put(node.id(), node);
         }
       }
@@ -153,6 +156,70 @@ public final class InstanceStore {
           claim.leaseToken());
     } catch (SQLException e) {
       throw new IllegalStateException("record attempt " + attempt + " of node " + nodeId, e);
+    }
+  }
+
+  /**
+   * Writes a node's status through the stamp fence (R-EXEC-26): false when the row carries a
+   * newer stamp (the write is discarded), {@link LeaseLostException} when the lease is gone.
+   *
+   * @param result the result text (completed) or error text (failed); null for running
+   * @param resultIsJson whether {@code result} is JSON (else it is stored as a JSON string)
+   */
+  public boolean writeNode(
+      ClaimedInstance claim,
+      String nodeId,
+      String status,
+      String result,
+      String stamp,
+      boolean resultIsJson,
+      boolean broke) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT df_engine.write_node(?, ?, ?, ?, ?, ?, ?, ?)")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setObject(3, claim.leaseToken());
+      statement.setString(4, status);
+      statement.setString(5, result);
+      statement.setString(6, stamp);
+      statement.setBoolean(7, resultIsJson);
+      statement.setBoolean(8, broke);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        int written = row.getInt(1);
+        if (written < 0) {
+          throw new LeaseLostException(claim.id());
+        }
+        return written == 1;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("write node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  /**
+   * Parks a waiting instance (sleep, schedule, signal): releases the claim and makes it due at
+   * {@code wakeAt} (never, for a wait on signals only, which wake it themselves). If a signal or a
+   * cancel arrived since the claim, it stays due now instead.
+   */
+  public void suspend(ClaimedInstance claim, Optional<java.time.Instant> wakeAt) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
+                    + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?, 'infinity')"
+                    + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
+      statement.setLong(1, claim.wakeSeq());
+      statement.setTimestamp(2, wakeAt.map(java.sql.Timestamp::from).orElse(null));
+      statement.setString(3, claim.id());
+      statement.setObject(4, claim.leaseToken());
+      if (statement.executeUpdate() == 0) {
+        throw new LeaseLostException(claim.id());
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("suspend instance " + claim.id(), e);
     }
   }
 
@@ -240,6 +307,28 @@ public final class InstanceStore {
         claim.id(),
         claim.id(),
         claim.leaseToken());
+  }
+
+  /**
+   * Stamps the nodes still {@code running} in the scopes under {@code scopeId} (a RACE loser's)
+   * as failed with {@code text} (R-DIFF-9).
+   */
+  public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
+    try (Connection connection = dataSource.getConnection()) {
+      execute(
+          connection,
+          "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
+              + " WHERE instance_id = ? AND status = 'running'"
+              + " AND starts_with(status_details ->> 'execution_id', ?)"
+              + FENCE,
+          text,
+          claim.id(),
+          scopeId + "::",
+          claim.id(),
+          claim.leaseToken());
+    } catch (SQLException e) {
+      throw new IllegalStateException("stamp the nodes under " + scopeId, e);
+    }
   }
 
   /** Ids of the instances this engine holds that were cancelled meanwhile. */
