@@ -2,10 +2,6 @@ package dev.durablesql.engine.run;
 
 import static java.util.Objects.requireNonNull;
 
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.model.time.ExecutionTime;
-import com.cronutils.parser.CronParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,7 +26,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,9 +55,6 @@ final class Interpreter {
   private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
   /** R-SUB-13: named, but never stored under that name. */
   private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
-
-  private static final CronParser CRON =
-      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
   private final ClaimedInstance claim;
   private final LoadedInstance instance;
@@ -672,18 +664,16 @@ final class Interpreter {
     ZoneId zone =
         config.hasNonNull("time_zone") ? ZoneId.of(config.get("time_zone").asText()) : ZoneOffset.UTC;
     Instant now = scopes.now();
-    Optional<ZonedDateTime> next;
+    Optional<Instant> next;
     try {
-      next =
-          ExecutionTime.forCron(CRON.parse(expression))
-              .nextExecution(ZonedDateTime.ofInstant(now, zone));
+      next = CronSchedule.next(expression, zone, now);
     } catch (IllegalArgumentException e) {
       return new Outcome.Failed("Invalid cron expression '" + expression + "': " + e.getMessage());
     }
     if (next.isEmpty()) {
       return new Outcome.Failed("cron expression '" + expression + "' never fires again");
     }
-    Instant due = scopes.timer(claim, node.id(), scope.stamp(), next.get().toInstant());
+    Instant due = scopes.timer(claim, node.id(), scope.stamp(), next.get());
     if (now.isBefore(due)) {
       return new Outcome.Suspended(Optional.of(due));
     }

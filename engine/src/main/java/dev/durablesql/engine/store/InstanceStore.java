@@ -209,7 +209,7 @@ public final class InstanceStore {
         PreparedStatement statement =
             connection.prepareStatement(
                 "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
-                    + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?, 'infinity')"
+                    + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
                     + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
       statement.setLong(1, claim.wakeSeq());
       statement.setTimestamp(2, wakeAt.map(java.sql.Timestamp::from).orElse(null));
@@ -385,11 +385,20 @@ public final class InstanceStore {
 
   /** Gives the instance back, due at once, for this or another engine to claim. */
   public void release(ClaimedInstance claim) {
+    release(claim, java.time.Duration.ZERO);
+  }
+
+  /**
+   * Gives the instance back, due after {@code delay} (after an unexpected failure, so that a
+   * failing instance does not spin).
+   */
+  public void release(ClaimedInstance claim, java.time.Duration delay) {
     try (Connection connection = dataSource.getConnection()) {
       execute(
           connection,
-          "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL"
-              + " WHERE instance_id = ? AND lease_token = ?",
+          "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL,"
+              + " wake_at = now() + make_interval(secs => ?) WHERE instance_id = ? AND lease_token = ?",
+          delay.toMillis() / 1000.0,
           claim.id(),
           claim.leaseToken());
     } catch (SQLException e) {

@@ -235,8 +235,8 @@ public final class ScopeStore {
     try (PreparedStatement wait =
         connection.prepareStatement(
             "INSERT INTO df_engine.waits (instance_id, node_id, stamp, signal_name, due_at,"
-                + " signal_id, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?::jsonb,"
-                + " CASE WHEN ? IS NOT NULL THEN clock_timestamp() END)"
+                + " signal_id, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?::bigint, ?::jsonb,"
+                + " CASE WHEN ?::bigint IS NOT NULL THEN clock_timestamp() END)"
                 + " ON CONFLICT DO NOTHING")) {
       wait.setString(1, claim.id());
       wait.setString(2, nodeId);
