@@ -73,14 +73,17 @@ public final class ScopeStore {
     }
   }
 
-  /** Writes a scope's whole state (generation, named results, iteration start). */
+  /**
+   * Writes a scope's whole state (generation, named results, iteration start), durably: a lost
+   * generation would make a resumed loop repeat an iteration.
+   */
   public void save(
       ClaimedInstance claim,
       String scopeId,
       int generation,
       Map<String, String> results,
       Optional<Instant> iterationStartedAt) {
-    try (Connection connection = dataSource.getConnection();
+    try (Connection connection = durable();
         PreparedStatement statement =
             connection.prepareStatement(
                 "INSERT INTO df_engine.scopes (instance_id, scope_id, generation, results,"
@@ -97,11 +100,27 @@ public final class ScopeStore {
       statement.setString(6, claim.id());
       statement.setObject(7, claim.leaseToken());
       if (statement.executeUpdate() == 0) {
+        connection.rollback();
         throw new LeaseLostException(claim.id());
       }
+      connection.commit();
     } catch (SQLException | JsonProcessingException e) {
       throw new IllegalStateException("save scope " + scopeId + " of " + claim.id(), e);
     }
+  }
+
+  /**
+   * A connection in a transaction that commits synchronously, unlike the rest of the management
+   * pool's bookkeeping (docs/architecture.md): timers and scope generations must survive a crash
+   * of PostgreSQL, or a resumed instance would re-arm a timer or repeat an iteration.
+   */
+  private Connection durable() throws SQLException {
+    Connection connection = dataSource.getConnection();
+    connection.setAutoCommit(false);
+    try (java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("SET LOCAL synchronous_commit = on");
+    }
+    return connection;
   }
 
   /** The database's clock, the "durable clock" of timers and loop rate limits. */
@@ -121,7 +140,7 @@ public final class ScopeStore {
    * {@code proposed} if it runs now for the first time.
    */
   public Instant timer(ClaimedInstance claim, String nodeId, String stamp, Instant proposed) {
-    try (Connection connection = dataSource.getConnection();
+    try (Connection connection = durable();
         PreparedStatement statement =
             connection.prepareStatement(
                 "WITH fresh AS (INSERT INTO df_engine.timers (instance_id, node_id, stamp,"
@@ -141,9 +160,12 @@ public final class ScopeStore {
       statement.setString(9, stamp);
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
+          connection.rollback();
           throw new LeaseLostException(claim.id());
         }
-        return row.getTimestamp(1).toInstant();
+        Instant due = row.getTimestamp(1).toInstant();
+        connection.commit();
+        return due;
       }
     } catch (SQLException e) {
       throw new IllegalStateException("timer of node " + nodeId + " of " + claim.id(), e);
@@ -158,8 +180,7 @@ public final class ScopeStore {
    */
   public SignalDelivery takeSignal(
       ClaimedInstance claim, String nodeId, String stamp, String name, Optional<Instant> dueAt) {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
+    try (Connection connection = durable()) {
       try {
         try (PreparedStatement lock =
             connection.prepareStatement(
