@@ -205,7 +205,10 @@ BEGIN
     INSERT INTO df_engine.events (instance_id, engine, kind, detail)
     VALUES (NEW.id, NULL, 'cancel_requested',
             jsonb_build_object('reason', nullif(current_setting('df.cancel_reason', true), ''),
-                               'by', current_user::text));
+                               'session_user', session_user::text));
+    -- A waiting instance is claimed again at once, so that an engine stamps and closes it.
+    UPDATE df_engine.runs SET wake_at = least(wake_at, now()), wake_seq = wake_seq + 1
+     WHERE instance_id = NEW.id;
     PERFORM pg_notify('df_wakeup', 'cancel:' || NEW.id);
   END IF;
   RETURN NULL;
@@ -214,11 +217,23 @@ $$;
 CREATE OR REPLACE TRIGGER instances_status_changed AFTER UPDATE OF status ON df.instances
   FOR EACH ROW EXECUTE FUNCTION df_engine.instance_status_changed();
 
--- A signal in the inbox wakes the engines (R-DIFF-3): the waiting instance is claimed again.
+-- A new signal (R-DIFF-3): under the instance's claim row lock, so that it cannot interleave with a
+-- wait being registered, it is delivered to every wait on its name that is active now (R-SIG-3) and
+-- then counts as consumed; with no such wait it stays in the inbox for the next one. Either way the
+-- engines are woken.
 CREATE OR REPLACE FUNCTION df_engine.signal_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  UPDATE df_engine.runs SET wake_at = least(wake_at, now()) WHERE instance_id = NEW.instance_id;
+  PERFORM 1 FROM df_engine.runs r WHERE r.instance_id = NEW.instance_id FOR UPDATE;
+  UPDATE df_engine.waits w
+     SET signal_id = NEW.id, payload = NEW.payload, delivered_at = clock_timestamp()
+   WHERE w.instance_id = NEW.instance_id AND w.signal_name = NEW.name AND w.signal_id IS NULL;
+  IF FOUND THEN
+    UPDATE df_engine.signals s SET consumed_at = clock_timestamp(), consumed_by = 'fan-out'
+     WHERE s.id = NEW.id;
+  END IF;
+  UPDATE df_engine.runs SET wake_at = least(wake_at, now()), wake_seq = wake_seq + 1
+   WHERE instance_id = NEW.instance_id;
   PERFORM pg_notify('df_wakeup', 'signal:' || NEW.instance_id);
   RETURN NULL;
 END

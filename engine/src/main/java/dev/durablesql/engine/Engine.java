@@ -7,14 +7,19 @@ import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.LeaseKeeper;
 import dev.durablesql.engine.claim.WakeSignal;
 import dev.durablesql.engine.claim.WakeupListener;
+import dev.durablesql.engine.retention.RetentionJob;
 import dev.durablesql.engine.run.ClaimLoop;
 import dev.durablesql.engine.run.Dispatcher;
 import dev.durablesql.engine.run.InstanceRunner;
+import dev.durablesql.engine.run.RunningInstances;
 import dev.durablesql.engine.schema.SchemaInstaller;
+import dev.durablesql.engine.step.RetryPolicy;
+import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
+import dev.durablesql.engine.store.ScopeStore;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,6 +41,7 @@ public final class Engine implements AutoCloseable {
   private final WakeupListener listener;
   private final Dispatcher dispatcher;
   private final ClaimLoop claimLoop;
+  private final RetentionJob retention;
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -57,8 +63,19 @@ public final class Engine implements AutoCloseable {
               config.maxUserConnections(),
               config.maxConnectionsPerRole(),
               config.executionAcquireTimeout());
+      RunningInstances running = new RunningInstances();
       InstanceRunner runner =
-          new InstanceRunner(store, new SqlStep(roleConnections), stopping::get);
+          new InstanceRunner(
+              store,
+              new ScopeStore(management),
+              new RetryingStep(new SqlStep(roleConnections)),
+              new RetryPolicy(
+                  config.retries().maxAttempts(),
+                  config.retries().initialDelay(),
+                  2,
+                  config.retries().maxDelay()),
+              running,
+              stopping::get);
       this.dispatcher =
           new Dispatcher(
               new InstanceClaimer(management, config.engineName(), config.leaseDuration()),
@@ -69,9 +86,17 @@ public final class Engine implements AutoCloseable {
               config.claimBatchSize());
       this.leaseKeeper =
           new LeaseKeeper(
-              management, config.engineName(), config.leaseDuration(), config.heartbeatInterval());
-      this.listener = new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake);
+              management,
+              config.engineName(),
+              config.leaseDuration(),
+              config.heartbeatInterval(),
+              store::cancelledAmongHeld,
+              running::cancel);
+      this.listener =
+          new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake, running::cancel);
       this.claimLoop = new ClaimLoop(dispatcher, wake, config.pollInterval());
+      this.retention =
+          new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {
       management.close();
       throw e;
@@ -98,6 +123,7 @@ public final class Engine implements AutoCloseable {
     engine.leaseKeeper.start();
     engine.listener.start();
     engine.claimLoop.start();
+    engine.retention.start();
     log.info("Engine {} is running against {}", config.engineName(), config.jdbcUrl());
     return engine;
   }
@@ -137,6 +163,7 @@ public final class Engine implements AutoCloseable {
     }
     log.info("Engine {} is stopping", config.engineName());
     stopping.set(true);
+    retention.close();
     claimLoop.close();
     listener.close();
     dispatcher.shutdown(config.shutdownGracePeriod());

@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param pollInterval how often the engine looks for work when no NOTIFY arrives
  * @param claimBatchSize most instances claimed by one statement
  * @param shutdownGracePeriod how long running steps may finish at shutdown
+ * @param retries the default retry policy of steps (R-DIFF-2)
+ * @param retention how long finished instances are kept (R-OPS-5)
  */
 public record EngineConfig(
     String jdbcUrl,
@@ -41,9 +43,45 @@ public record EngineConfig(
     Duration heartbeatInterval,
     Duration pollInterval,
     int claimBatchSize,
-    Duration shutdownGracePeriod) {
+    Duration shutdownGracePeriod,
+    Retries retries,
+    Retention retention) {
+
+  /** The default retry policy; a node's df.retry overrides it. */
+  public record Retries(int maxAttempts, Duration initialDelay, Duration maxDelay) {
+    public Retries {
+      requireNonNull(initialDelay, "initialDelay is null");
+      requireNonNull(maxDelay, "maxDelay is null");
+      if (maxAttempts < 1) {
+        throw new EngineException("retry-max-attempts must be at least 1, was " + maxAttempts);
+      }
+    }
+
+    public static Retries defaults() {
+      return new Retries(3, Duration.ofSeconds(1), Duration.ofMinutes(5));
+    }
+  }
+
+  /**
+   * Finished instances older than {@code days} (or beyond the newest 10 000) are deleted every
+   * {@code interval}; an interval of zero turns retention off.
+   */
+  public record Retention(int days, Duration interval) {
+    public Retention {
+      requireNonNull(interval, "interval is null");
+      if (days < 0) {
+        throw new EngineException("retention-days must not be negative, was " + days);
+      }
+    }
+
+    public static Retention defaults() {
+      return new Retention(30, Duration.ofHours(1));
+    }
+  }
 
   public EngineConfig {
+    requireNonNull(retries, "retries is null");
+    requireNonNull(retention, "retention is null");
     requireNonNull(jdbcUrl, "jdbcUrl is null");
     requireNonNull(user, "user is null");
     requireNonNull(password, "password is null");
@@ -96,7 +134,9 @@ public record EngineConfig(
         Duration.ofSeconds(5),
         Duration.ofSeconds(1),
         32,
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        Retries.defaults(),
+        Retention.defaults());
   }
 
   /** {@code host-pid}, unique enough to tell engines apart in leases and logs. */
@@ -126,7 +166,9 @@ public record EngineConfig(
         heartbeatInterval,
         pollInterval,
         claimBatchSize,
-        shutdownGracePeriod);
+        shutdownGracePeriod,
+        retries,
+        retention);
   }
 
   public EngineConfig withEngineName(String value) {
@@ -145,7 +187,9 @@ public record EngineConfig(
         heartbeatInterval,
         pollInterval,
         claimBatchSize,
-        shutdownGracePeriod);
+        shutdownGracePeriod,
+        retries,
+        retention);
   }
 
   public EngineConfig withLease(Duration lease, Duration heartbeat) {
@@ -164,7 +208,51 @@ public record EngineConfig(
         heartbeat,
         pollInterval,
         claimBatchSize,
-        shutdownGracePeriod);
+        shutdownGracePeriod,
+        retries,
+        retention);
+  }
+
+  public EngineConfig withRetries(Retries value) {
+    return new EngineConfig(
+        jdbcUrl,
+        user,
+        password,
+        engineName,
+        installSchema,
+        maxConcurrentInstances,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        executionAcquireTimeout,
+        maxManagementConnections,
+        leaseDuration,
+        heartbeatInterval,
+        pollInterval,
+        claimBatchSize,
+        shutdownGracePeriod,
+        value,
+        retention);
+  }
+
+  public EngineConfig withRetention(Retention value) {
+    return new EngineConfig(
+        jdbcUrl,
+        user,
+        password,
+        engineName,
+        installSchema,
+        maxConcurrentInstances,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        executionAcquireTimeout,
+        maxManagementConnections,
+        leaseDuration,
+        heartbeatInterval,
+        pollInterval,
+        claimBatchSize,
+        shutdownGracePeriod,
+        retries,
+        value);
   }
 
   @Override

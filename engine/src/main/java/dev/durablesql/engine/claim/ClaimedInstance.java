@@ -11,8 +11,10 @@ import java.util.UUID;
  *     another engine takes the instance over
  * @param epoch how many times the instance has been claimed, this claim included
  * @param varsJson the submitter's variables at df.start, a JSON object
+ * @param wakeSeq how many signals and cancels had arrived when the claim was made
  */
-public record ClaimedInstance(String id, UUID leaseToken, long epoch, String varsJson) {
+public record ClaimedInstance(
+    String id, UUID leaseToken, long epoch, String varsJson, long wakeSeq) {
 
   public ClaimedInstance {
     requireNonNull(id, "id is null");

@@ -32,7 +32,7 @@ public final class InstanceClaimer {
              lease_token = gen_random_uuid(), epoch = r.epoch + 1
         FROM due
        WHERE r.instance_id = due.instance_id
-      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text\
+      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq\
       """;
 
   private final DataSource dataSource;
@@ -63,7 +63,8 @@ public final class InstanceClaimer {
                   rows.getString(1),
                   rows.getObject(2, UUID.class),
                   rows.getLong(3),
-                  rows.getString(4)));
+                  rows.getString(4),
+                  rows.getLong(5)));
         }
       }
       return claimed;

@@ -6,10 +6,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,17 +30,31 @@ public final class LeaseKeeper implements AutoCloseable {
   private final String engineName;
   private final Duration leaseDuration;
   private final Duration interval;
+  private final Supplier<List<String>> cancelledInstances;
+  private final Consumer<String> onCancel;
   private final UUID epochId = UUID.randomUUID();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("df-heartbeat").factory());
 
+  /**
+   * @param cancelledInstances the held instances that were cancelled meanwhile; polled at every
+   *     beat, so that a cancel whose NOTIFY was missed still stops the instance
+   * @param onCancel told each of them
+   */
   public LeaseKeeper(
-      DataSource dataSource, String engineName, Duration leaseDuration, Duration interval) {
+      DataSource dataSource,
+      String engineName,
+      Duration leaseDuration,
+      Duration interval,
+      Supplier<List<String>> cancelledInstances,
+      Consumer<String> onCancel) {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
     this.engineName = requireNonNull(engineName, "engineName is null");
     this.leaseDuration = requireNonNull(leaseDuration, "leaseDuration is null");
     this.interval = requireNonNull(interval, "interval is null");
+    this.cancelledInstances = requireNonNull(cancelledInstances, "cancelledInstances is null");
+    this.onCancel = requireNonNull(onCancel, "onCancel is null");
   }
 
   /** Registers the engine (heartbeat row, readiness) and starts beating. */
@@ -83,6 +100,7 @@ public final class LeaseKeeper implements AutoCloseable {
   private void beatQuietly() {
     try {
       beat();
+      cancelledInstances.get().forEach(onCancel);
     } catch (RuntimeException e) {
       log.warn(
           "Heartbeat failed ({}); leases lapse after {} unless a later beat succeeds",

@@ -7,6 +7,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -20,19 +21,26 @@ import org.slf4j.LoggerFactory;
 public final class WakeupListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WakeupListener.class);
   static final String CHANNEL = "df_wakeup";
+  private static final String CANCEL_PREFIX = "cancel:";
 
   private final String jdbcUrl;
   private final Properties connectionProperties;
   private final WakeSignal wake;
+  private final Consumer<String> onCancel;
   private final Thread thread;
   private volatile boolean running = true;
   private volatile Connection connection;
 
-  public WakeupListener(String jdbcUrl, Properties connectionProperties, WakeSignal wake) {
+  /**
+   * @param onCancel told the instance id of every {@code cancel:<id>} notification (df.cancel)
+   */
+  public WakeupListener(
+      String jdbcUrl, Properties connectionProperties, WakeSignal wake, Consumer<String> onCancel) {
     this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
     this.connectionProperties =
         requireNonNull(connectionProperties, "connectionProperties is null");
     this.wake = requireNonNull(wake, "wake is null");
+    this.onCancel = requireNonNull(onCancel, "onCancel is null");
     this.thread = Thread.ofPlatform().daemon().name("df-listener").unstarted(this::listen);
   }
 
@@ -55,6 +63,12 @@ public final class WakeupListener implements AutoCloseable {
         while (running) {
           PGNotification[] notifications = pg.getNotifications(500);
           if (notifications != null && notifications.length > 0) {
+            for (PGNotification notification : notifications) {
+              String payload = notification.getParameter();
+              if (payload != null && payload.startsWith(CANCEL_PREFIX)) {
+                onCancel.accept(payload.substring(CANCEL_PREFIX.length()));
+              }
+            }
             wake.signal();
           }
         }

@@ -36,7 +36,13 @@ final class EngineSettings {
         config.duration("heartbeat-interval"),
         config.duration("poll-interval"),
         config.integer("claim-batch-size"),
-        config.duration("shutdown-grace-period"));
+        config.duration("shutdown-grace-period"),
+        new EngineConfig.Retries(
+            config.integer("retry-max-attempts"),
+            config.duration("retry-initial-delay"),
+            config.duration("retry-max-delay")),
+        new EngineConfig.Retention(
+            config.integer("retention-days"), config.duration("reconcile-interval")));
   }
 
   /** One plain connection with the configured credentials, for one-off commands. */

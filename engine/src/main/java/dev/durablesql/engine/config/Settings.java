@@ -98,6 +98,36 @@ public final class Settings {
                   "1h",
                   "How long shutdown waits for running steps before interrupting them."),
               Setting.integer(
+                  "retry-max-attempts",
+                  3,
+                  1,
+                  100,
+                  "Attempts a step gets in all, the first included, against transient failures."),
+              Setting.duration(
+                  "retry-initial-delay",
+                  "1s",
+                  "0s",
+                  "1h",
+                  "Delay before the first retry; each next delay doubles, with jitter."),
+              Setting.duration(
+                  "retry-max-delay",
+                  "5m",
+                  "0s",
+                  "1d",
+                  "Longest delay between two attempts of a step."),
+              Setting.integer(
+                  "retention-days",
+                  30,
+                  0,
+                  36_500,
+                  "Days a finished instance is kept before retention deletes it."),
+              Setting.duration(
+                  "reconcile-interval",
+                  "1h",
+                  "0s",
+                  "1d",
+                  "How often retention runs; 0 turns it off."),
+              Setting.integer(
                   "http-port",
                   0,
                   0,

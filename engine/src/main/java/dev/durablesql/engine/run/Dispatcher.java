@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
+  /** How long an instance that failed outside a step waits before it is tried again. */
+  private static final Duration RETRY_AFTER_ERROR = Duration.ofSeconds(5);
+
   private final InstanceClaimer claimer;
   private final InstanceRunner runner;
   private final InstanceStore store;
@@ -70,8 +73,12 @@ public final class Dispatcher {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       // Give the instance back so that it is retried from its last checkpoint.
-      log.error("Instance {} failed outside a step; releasing it", instance.id(), e);
-      releaseQuietly(instance);
+      log.error(
+          "Instance {} failed outside a step; releasing it, to be tried again in {}",
+          instance.id(),
+          RETRY_AFTER_ERROR,
+          e);
+      releaseQuietly(instance, RETRY_AFTER_ERROR);
     } finally {
       permits.release();
       wake.signal(); // capacity is free: look for more work now
@@ -79,8 +86,12 @@ public final class Dispatcher {
   }
 
   private void releaseQuietly(ClaimedInstance instance) {
+    releaseQuietly(instance, Duration.ZERO);
+  }
+
+  private void releaseQuietly(ClaimedInstance instance, Duration delay) {
     try {
-      store.release(instance);
+      store.release(instance, delay);
     } catch (RuntimeException e) {
       log.warn("Could not release instance {}; its lease lapses instead", instance.id(), e);
     }

@@ -3,10 +3,10 @@ package dev.durablesql.engine.run;
 import static java.util.Objects.requireNonNull;
 
 import dev.durablesql.engine.claim.ClaimedInstance;
-import dev.durablesql.engine.step.SqlStep;
-import dev.durablesql.engine.step.StepOutcome;
-import dev.durablesql.engine.store.GraphNode;
+import dev.durablesql.engine.step.RetryPolicy;
+import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.store.InstanceStore;
+import dev.durablesql.engine.store.ScopeStore;
 import dev.durablesql.engine.store.LoadedInstance;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
@@ -22,12 +22,27 @@ public final class InstanceRunner {
   private static final Logger log = LoggerFactory.getLogger(InstanceRunner.class);
 
   private final InstanceStore store;
-  private final SqlStep sqlStep;
+  private final ScopeStore scopes;
+  private final RetryingStep sqlStep;
+  private final RetryPolicy defaultRetry;
+  private final RunningInstances running;
   private final BooleanSupplier stopping;
 
-  public InstanceRunner(InstanceStore store, SqlStep sqlStep, BooleanSupplier stopping) {
+  /**
+   * @param defaultRetry the retry policy of steps whose node and enclosing nodes set none
+   */
+  public InstanceRunner(
+      InstanceStore store,
+      ScopeStore scopes,
+      RetryingStep sqlStep,
+      RetryPolicy defaultRetry,
+      RunningInstances running,
+      BooleanSupplier stopping) {
     this.store = requireNonNull(store, "store is null");
+    this.scopes = requireNonNull(scopes, "scopes is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.defaultRetry = requireNonNull(defaultRetry, "defaultRetry is null");
+    this.running = requireNonNull(running, "running is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
   }
 
@@ -42,6 +57,9 @@ public final class InstanceRunner {
     }
     LoadedInstance instance = loaded.get();
     if (instance.isTerminal()) {
+      if (instance.status().equals("cancelled")) {
+        store.stampCancelled(claim);
+      }
       store.finish(claim, instance.status());
       return;
     }
@@ -56,12 +74,25 @@ public final class InstanceRunner {
     if (claim.epoch() > 1) {
       store.recordEvent(instance.id(), "resumed (claim " + claim.epoch() + ")", null);
     }
+    Execution execution = running.register(instance.id());
     try {
-      NodeOutcome outcome =
-          new GraphWalk(claim, instance).execute(instance.node(instance.rootNodeId()));
-      store.finish(claim, outcome instanceof NodeOutcome.Completed ? "completed" : "failed");
+      Outcome outcome =
+          new Interpreter(claim, instance, store, scopes, sqlStep, stopping, execution)
+              .run(defaultRetry);
+      switch (outcome) {
+        case Outcome.Completed completed -> store.finish(claim, "completed");
+        case Outcome.Failed failed -> store.finish(claim, "failed");
+        case Outcome.Suspended suspended -> store.suspend(claim, suspended.wakeAt());
+        case Outcome.Broke broke -> store.finish(claim, "failed");
+      }
+    } catch (InstanceCancelled e) {
+      log.info("Instance {} was cancelled; stopping it", instance.id());
+      store.stampCancelled(claim);
+      store.finish(claim, "cancelled");
     } catch (EngineStopping e) {
       store.release(claim);
+    } finally {
+      running.unregister(execution);
     }
   }
 
@@ -77,84 +108,5 @@ public final class InstanceRunner {
               + " and enable_superuser_instances is off");
     }
     return Optional.empty();
-  }
-
-  /** One pass over an instance's graph for one claim. */
-  private final class GraphWalk {
-    private final ClaimedInstance claim;
-    private final LoadedInstance instance;
-    private final String stamp;
-
-    GraphWalk(ClaimedInstance claim, LoadedInstance instance) {
-      this.claim = claim;
-      this.instance = instance;
-      this.stamp = instance.id() + "::1";
-    }
-
-    NodeOutcome execute(GraphNode node) throws InterruptedException {
-      if (node.isCompleted()) {
-        return new NodeOutcome.Completed(node.output().orElse("null"));
-      }
-      if (node.isFailed()) {
-        return new NodeOutcome.Failed(node.output().orElse("failed"));
-      }
-      if (stopping.getAsBoolean()) {
-        throw new EngineStopping();
-      }
-      store.stampRunning(claim, node.id(), stamp);
-      NodeOutcome outcome =
-          switch (node.type()) {
-            case "SQL" -> executeSql(node);
-            case "THEN" -> executeThen(node);
-            default ->
-                new NodeOutcome.Failed(
-                    "node type "
-                        + node.type()
-                        + " is not supported by this version of the durable-sql engine yet");
-          };
-      if (outcome instanceof NodeOutcome.Failed failed && !node.type().equals("SQL")) {
-        store.stampFailed(claim, node.id(), stamp, failed.error());
-      }
-      return outcome;
-    }
-
-    private NodeOutcome executeSql(GraphNode node) throws InterruptedException {
-      String role = instance.role().orElseThrow();
-      NodeOutcome outcome;
-      if (!store.roleCanLogin(role)) {
-        outcome =
-            new NodeOutcome.Failed(
-                "SQL execution failed: role \""
-                    + role
-                    + "\" does not exist or lacks the LOGIN attribute, so the engine cannot run its"
-                    + " steps");
-      } else {
-        StepOutcome step =
-            sqlStep.run(
-                new SqlStep.Target(claim, node.id(), role, instance.database(), stamp),
-                node.query().orElse(""));
-        outcome =
-            switch (step) {
-              case StepOutcome.Completed completed -> new NodeOutcome.Completed(completed.output());
-              case StepOutcome.Failed failed -> new NodeOutcome.Failed(failed.error());
-            };
-      }
-      if (outcome instanceof NodeOutcome.Failed failed) {
-        store.stampFailed(claim, node.id(), stamp, failed.error());
-      }
-      return outcome;
-    }
-
-    private NodeOutcome executeThen(GraphNode node) throws InterruptedException {
-      NodeOutcome left = execute(instance.node(node.left().orElseThrow()));
-      if (left instanceof NodeOutcome.Failed) {
-        return left;
-      }
-      NodeOutcome right = execute(instance.node(node.right().orElseThrow()));
-      if (right instanceof NodeOutcome.Completed completed) {
-        store.stampCompleted(claim, node.id(), stamp, completed.output());
-      }
-      return right;
-    }
   }
 }

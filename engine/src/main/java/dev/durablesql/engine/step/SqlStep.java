@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,7 @@ public final class SqlStep {
   private static final Logger log = LoggerFactory.getLogger(SqlStep.class);
   private static final String LEASE_LOST = "DF001";
   private static final String NOT_IN_TRANSACTION_BLOCK = "25001";
+  private static final String QUERY_CANCELED = "57014";
 
   private final RoleConnections connections;
 
@@ -34,8 +36,20 @@ public final class SqlStep {
 
   /** Where a step belongs: the instance, the node, the claim's fence and the status stamp. */
   public record Target(
-      ClaimedInstance claim, String nodeId, String role, Optional<String> database, String stamp) {
+      ClaimedInstance claim,
+      String nodeId,
+      String role,
+      Optional<String> database,
+      String stamp,
+      StatementWatcher watcher,
+      Optional<Duration> timeout,
+      String scopeId,
+      Optional<String> resultName) {
     public Target {
+      requireNonNull(scopeId, "scopeId is null");
+      requireNonNull(resultName, "resultName is null");
+      requireNonNull(watcher, "watcher is null");
+      requireNonNull(timeout, "timeout is null");
       requireNonNull(claim, "claim is null");
       requireNonNull(nodeId, "nodeId is null");
       requireNonNull(role, "role is null");
@@ -54,7 +68,8 @@ public final class SqlStep {
       Connection connection = step.connection();
       try {
         connection.setAutoCommit(false);
-        String output = execute(connection, sql);
+        limitDuration(connection, target);
+        String output = execute(connection, sql, target.watcher());
         checkpoint(connection, target, output);
         connection.commit();
         return new StepOutcome.Completed(output);
@@ -69,10 +84,12 @@ public final class SqlStep {
         if (NOT_IN_TRANSACTION_BLOCK.equals(e.getSQLState())) {
           return runOutsideTransaction(connection, target, sql);
         }
-        return new StepOutcome.Failed("SQL execution failed: " + e.getMessage());
+        return failed(e, target);
       }
     } catch (StepConnectionException e) {
-      return new StepOutcome.Failed("SQL execution failed: " + e.getMessage());
+      return new StepOutcome.Failed(
+          "SQL execution failed: " + e.getMessage(),
+          e.getCause() instanceof SQLException cause && isTransient(cause.getSQLState()));
     }
   }
 
@@ -85,7 +102,7 @@ public final class SqlStep {
         target.claim().id());
     try {
       connection.setAutoCommit(true);
-      String output = execute(connection, sql);
+      String output = execute(connection, sql, target.watcher());
       connection.setAutoCommit(false);
       checkpoint(connection, target, output);
       connection.commit();
@@ -98,16 +115,56 @@ public final class SqlStep {
       if (LEASE_LOST.equals(e.getSQLState())) {
         throw new LeaseLostException(target.claim().id());
       }
-      return new StepOutcome.Failed("SQL execution failed: " + e.getMessage());
+      return failed(e, target);
     }
   }
 
+  private static StepOutcome.Failed failed(SQLException e, Target target) {
+    if (QUERY_CANCELED.equals(e.getSQLState()) && target.timeout().isPresent()) {
+      return StepOutcome.Failed.permanent(
+          "SQL execution failed: timed out after "
+              + seconds(target.timeout().get())
+              + " seconds (statement_timeout): "
+              + e.getMessage());
+    }
+    return new StepOutcome.Failed(
+        "SQL execution failed: " + e.getMessage(), isTransient(e.getSQLState()));
+  }
+
+  /** SQLSTATEs worth another attempt (R-DIFF-2). */
+  static boolean isTransient(String sqlState) {
+    if (sqlState == null) {
+      return false;
+    }
+    return sqlState.startsWith("08")
+        || sqlState.equals("40001")
+        || sqlState.equals("40P01")
+        || sqlState.equals("53300")
+        || sqlState.equals("57P01")
+        || sqlState.equals("57P02")
+        || sqlState.equals("57P03");
+  }
+
+  private static String seconds(Duration duration) {
+    long millis = duration.toMillis();
+    return millis % 1000 == 0
+        ? Long.toString(millis / 1000)
+        : java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
+  }
+
   /** Runs the user's text as exactly one statement and encodes what it returned. */
-  private static String execute(Connection connection, String sql) throws SQLException {
+  private static String execute(Connection connection, String sql, StatementWatcher watcher)
+      throws SQLException {
     try (Statement statement = connection.createStatement()) {
       // The text is the user's, verbatim: no JDBC escapes ({fn ...}) and no '?' placeholders.
       statement.setEscapeProcessing(false);
-      boolean hasRows = statement.execute(sql);
+      boolean hasRows;
+      watcher.executing(statement);
+      try {
+        hasRows = statement.execute(sql);
+      } finally {
+        watcher.done(statement);
+      }
       String output;
       if (hasRows) {
         try (ResultSet rows = statement.getResultSet()) {
@@ -126,15 +183,27 @@ public final class SqlStep {
     }
   }
 
+  /** R-EXT-2: a node's timeout is also the statement's timeout, for this transaction only. */
+  private static void limitDuration(Connection connection, Target target) throws SQLException {
+    if (target.timeout().isPresent()) {
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(
+            "SET LOCAL statement_timeout = " + Math.max(1, target.timeout().get().toMillis()));
+      }
+    }
+  }
+
   private static void checkpoint(Connection connection, Target target, String output)
       throws SQLException {
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT df_engine.complete_step(?, ?, ?, ?, ?)")) {
+        connection.prepareStatement("SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?)")) {
       statement.setString(1, target.claim().id());
       statement.setString(2, target.nodeId());
       statement.setObject(3, target.claim().leaseToken());
       statement.setString(4, output);
       statement.setString(5, target.stamp());
+      statement.setString(6, target.scopeId());
+      statement.setString(7, target.resultName().orElse(null));
       statement.execute();
     }
   }

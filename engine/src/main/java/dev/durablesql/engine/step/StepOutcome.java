@@ -12,10 +12,19 @@ public sealed interface StepOutcome {
     }
   }
 
-  /** The step failed and was rolled back; {@code error} is the node's error text. */
-  record Failed(String error) implements StepOutcome {
+  /**
+   * The step failed and was rolled back; {@code error} is the node's error text. {@code
+   * transientFailure} says whether another attempt may succeed (lost connections, serialization
+   * failures, deadlocks, too many connections, a server shutting down: R-DIFF-2).
+   */
+  record Failed(String error, boolean transientFailure) implements StepOutcome {
     public Failed {
       requireNonNull(error, "error is null");
+    }
+
+    /** A deterministic failure: trying again would fail again. */
+    public static Failed permanent(String error) {
+      return new Failed(error, false);
     }
   }
 }

@@ -10,6 +10,8 @@ import java.util.Optional;
  *
  * @param output the exact result text of a completed node (select-list order kept), or the error
  *     text of a failed one
+ * @param stamp the execution id of its last status write ({@code <scope>::<generation>})
+ * @param broke whether it completed by raising a break (R-EXEC-21)
  */
 public record GraphNode(
     String id,
@@ -19,7 +21,9 @@ public record GraphNode(
     Optional<String> left,
     Optional<String> right,
     String status,
-    Optional<String> output) {
+    Optional<String> output,
+    Optional<String> stamp,
+    boolean broke) {
 
   public GraphNode {
     requireNonNull(id, "id is null");
@@ -30,10 +34,16 @@ public record GraphNode(
     requireNonNull(right, "right is null");
     requireNonNull(status, "status is null");
     requireNonNull(output, "output is null");
+    requireNonNull(stamp, "stamp is null");
   }
 
   public boolean isCompleted() {
     return status.equals("completed");
+  }
+
+  /** Whether the node finished (completed or failed) in the scope generation {@code stamp}. */
+  public boolean isFinishedIn(String currentStamp) {
+    return (isCompleted() || isFailed()) && stamp.filter(currentStamp::equals).isPresent();
   }
 
   public boolean isFailed() {

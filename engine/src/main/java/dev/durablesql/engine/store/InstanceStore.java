@@ -56,7 +56,9 @@ public final class InstanceStore {
                   row.getBoolean(4),
                   Optional.ofNullable(row.getString(5)),
                   row.getString(6),
-                  loadNodes(connection, instanceId));
+                  loadNodes(connection, instanceId),
+                  loadPolicies(connection, instanceId),
+                  loadAttempts(connection, instanceId));
         }
       }
       return Optional.of(loaded);
@@ -72,7 +74,8 @@ public final class InstanceStore {
         connection.prepareStatement(
             """
             SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
-                   n.status, coalesce(o.output, n.result::text)
+                   n.status, coalesce(o.output, n.result #>> '{}'),
+                   n.status_details ->> 'execution_id', coalesce(o.broke, false)
               FROM df.nodes n
               LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
              WHERE n.instance_id = ?\
@@ -89,12 +92,135 @@ public final class InstanceStore {
                   Optional.ofNullable(rows.getString(5)),
                   Optional.ofNullable(rows.getString(6)),
                   rows.getString(7) == null ? "pending" : rows.getString(7),
-                  Optional.ofNullable(rows.getString(8)));
+                  Optional.ofNullable(rows.getString(8)),
+                  Optional.ofNullable(rows.getString(9)),
+                  rows.getBoolean(10));
           nodes.put(node.id(), node);
         }
       }
     }
     return nodes;
+  }
+
+  private static Map<String, NodePolicy> loadPolicies(Connection connection, String instanceId)
+      throws SQLException {
+    Map<String, NodePolicy> policies = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          policies.put(rows.getString(1), NodePolicy.fromJson(rows.getString(2)));
+        }
+      }
+    }
+    return policies;
+  }
+
+  private static Map<String, Attempts> loadAttempts(Connection connection, String instanceId)
+      throws SQLException {
+    Map<String, Attempts> attempts = new HashMap<>();
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "SELECT node_id, attempts, last_error FROM df_engine.node_attempts"
+                + " WHERE instance_id = ?")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          attempts.put(
+              rows.getString(1),
+              new Attempts(rows.getInt(2), Optional.ofNullable(rows.getString(3))));
+        }
+      }
+    }
+    return attempts;
+  }
+
+  /** Records a failed attempt that will be retried, so that a restart continues the count. */
+  public void recordFailedAttempt(ClaimedInstance claim, String nodeId, int attempt, String error) {
+    try (Connection connection = dataSource.getConnection()) {
+      execute(
+          connection,
+          "INSERT INTO df_engine.node_attempts (instance_id, node_id, attempts, last_error)"
+              + " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM df_engine.runs r"
+              + " WHERE r.instance_id = ? AND r.lease_token = ?)"
+              + " ON CONFLICT (instance_id, node_id) DO UPDATE"
+              + " SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,"
+              + " updated_at = now()",
+          claim.id(),
+          nodeId,
+          attempt,
+          error,
+          claim.id(),
+          claim.leaseToken());
+    } catch (SQLException e) {
+      throw new IllegalStateException("record attempt " + attempt + " of node " + nodeId, e);
+    }
+  }
+
+  /**
+   * Writes a node's status through the stamp fence (R-EXEC-26): false when the row carries a
+   * newer stamp (the write is discarded), {@link LeaseLostException} when the lease is gone.
+   *
+   * @param result the result text (completed) or error text (failed); null for running
+   * @param resultIsJson whether {@code result} is JSON (else it is stored as a JSON string)
+   */
+  public boolean writeNode(
+      ClaimedInstance claim,
+      String nodeId,
+      String status,
+      String result,
+      String stamp,
+      boolean resultIsJson,
+      boolean broke) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT df_engine.write_node(?, ?, ?, ?, ?, ?, ?, ?)")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setObject(3, claim.leaseToken());
+      statement.setString(4, status);
+      statement.setString(5, result);
+      statement.setString(6, stamp);
+      statement.setBoolean(7, resultIsJson);
+      statement.setBoolean(8, broke);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        int written = row.getInt(1);
+        if (written < 0) {
+          throw new LeaseLostException(claim.id());
+        }
+        return written == 1;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("write node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  /**
+   * Parks a waiting instance (sleep, schedule, signal): releases the claim and makes it due at
+   * {@code wakeAt} (never, for a wait on signals only, which wake it themselves). If a signal or a
+   * cancel arrived since the claim, it stays due now instead.
+   */
+  public void suspend(ClaimedInstance claim, Optional<java.time.Instant> wakeAt) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
+                    + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
+                    + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
+      statement.setLong(1, claim.wakeSeq());
+      statement.setTimestamp(2, wakeAt.map(java.sql.Timestamp::from).orElse(null));
+      statement.setString(3, claim.id());
+      statement.setObject(4, claim.leaseToken());
+      if (statement.executeUpdate() == 0) {
+        throw new LeaseLostException(claim.id());
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("suspend instance " + claim.id(), e);
+    }
   }
 
   /** pending → running (R-EXEC-5); a no-op for any other status. */
@@ -165,6 +291,67 @@ public final class InstanceStore {
   }
 
   /**
+   * Stamps every node of a cancelled instance that is still {@code running} as failed with a text
+   * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
+   */
+  public void stampCancelled(ClaimedInstance claim) {
+    update(
+        claim,
+        "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
+            + " || coalesce((SELECT e.detail ->> 'reason' FROM df_engine.events e"
+            + " WHERE e.instance_id = ? AND e.kind = 'cancel_requested' ORDER BY e.id DESC LIMIT 1),"
+            + " 'Cancelled by user'))"
+            + " WHERE instance_id = ? AND status = 'running'"
+            + " AND EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)",
+        claim.id(),
+        claim.id(),
+        claim.id(),
+        claim.leaseToken());
+  }
+
+  /**
+   * Stamps the nodes still {@code running} in the scopes under {@code scopeId} (a RACE loser's)
+   * as failed with {@code text} (R-DIFF-9).
+   */
+  public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
+    try (Connection connection = dataSource.getConnection()) {
+      execute(
+          connection,
+          "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
+              + " WHERE instance_id = ? AND status = 'running'"
+              + " AND starts_with(status_details ->> 'execution_id', ?)"
+              + FENCE,
+          text,
+          claim.id(),
+          scopeId + "::",
+          claim.id(),
+          claim.leaseToken());
+    } catch (SQLException e) {
+      throw new IllegalStateException("stamp the nodes under " + scopeId, e);
+    }
+  }
+
+  /** Ids of the instances this engine holds that were cancelled meanwhile. */
+  public java.util.List<String> cancelledAmongHeld() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT r.instance_id FROM df_engine.runs r JOIN df.instances i ON i.id ="
+                    + " r.instance_id WHERE r.lease_owner = ? AND i.status = 'cancelled'")) {
+      statement.setString(1, engineName);
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          ids.add(rows.getString(1));
+        }
+      }
+      return ids;
+    } catch (SQLException e) {
+      throw new IllegalStateException("find cancelled instances of engine " + engineName, e);
+    }
+  }
+
+  /**
    * Ends the instance: sets its terminal status (never overwriting one, R-DATA-7) and removes its
    * claim row, in one transaction.
    */
@@ -198,11 +385,20 @@ public final class InstanceStore {
 
   /** Gives the instance back, due at once, for this or another engine to claim. */
   public void release(ClaimedInstance claim) {
+    release(claim, java.time.Duration.ZERO);
+  }
+
+  /**
+   * Gives the instance back, due after {@code delay} (after an unexpected failure, so that a
+   * failing instance does not spin).
+   */
+  public void release(ClaimedInstance claim, java.time.Duration delay) {
     try (Connection connection = dataSource.getConnection()) {
       execute(
           connection,
-          "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL"
-              + " WHERE instance_id = ? AND lease_token = ?",
+          "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL,"
+              + " wake_at = now() + make_interval(secs => ?) WHERE instance_id = ? AND lease_token = ?",
+          delay.toMillis() / 1000.0,
           claim.id(),
           claim.leaseToken());
     } catch (SQLException e) {

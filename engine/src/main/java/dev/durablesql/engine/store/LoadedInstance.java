@@ -19,7 +19,9 @@ public record LoadedInstance(
     boolean roleIsSuperuser,
     Optional<String> database,
     String rootNodeId,
-    Map<String, GraphNode> nodes) {
+    Map<String, GraphNode> nodes,
+    Map<String, NodePolicy> policies,
+    Map<String, Attempts> attempts) {
 
   public LoadedInstance {
     requireNonNull(id, "id is null");
@@ -29,6 +31,16 @@ public record LoadedInstance(
     requireNonNull(database, "database is null");
     requireNonNull(rootNodeId, "rootNodeId is null");
     nodes = Map.copyOf(requireNonNull(nodes, "nodes is null"));
+    policies = Map.copyOf(requireNonNull(policies, "policies is null"));
+    attempts = Map.copyOf(requireNonNull(attempts, "attempts is null"));
+  }
+
+  public NodePolicy policy(String nodeId) {
+    return policies.getOrDefault(nodeId, NodePolicy.none());
+  }
+
+  public Attempts attempts(String nodeId) {
+    return attempts.getOrDefault(nodeId, Attempts.none());
   }
 
   public boolean isTerminal() {

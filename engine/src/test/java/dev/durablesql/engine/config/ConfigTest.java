@@ -32,13 +32,18 @@ class ConfigTest {
     assertThat(config.duration("poll-interval")).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.integer("claim-batch-size")).isEqualTo(32);
     assertThat(config.duration("shutdown-grace-period")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.integer("retry-max-attempts")).isEqualTo(3);
+    assertThat(config.duration("retry-initial-delay")).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.duration("retry-max-delay")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.integer("retention-days")).isEqualTo(30);
+    assertThat(config.duration("reconcile-interval")).isEqualTo(Duration.ofHours(1));
     assertThat(config.integer("http-port")).isZero();
     assertThat(config.string("http-bind")).isEqualTo("127.0.0.1");
     assertThat(config.path("data-dir"))
         .isEqualTo(Path.of(System.getProperty("user.home"), ".durable-sql", "pg17"));
     assertThat(config.integer("pg-port")).isEqualTo(55433);
     assertThat(config.string("log-level")).isEqualTo("info");
-    assertThat(Settings.standard().all()).hasSize(20);
+    assertThat(Settings.standard().all()).hasSize(25);
   }
 
   @Test

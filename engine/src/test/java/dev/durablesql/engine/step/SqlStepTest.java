@@ -79,11 +79,11 @@ class SqlStepTest {
         var statement = alice.createStatement()) {
       assertThatThrownBy(() ->
               statement.execute(
-                  "SELECT df_engine.complete_step("
+                  "SELECT df_engine.checkpoint_step("
                       + literal(id)
                       + ", (SELECT root_node FROM df.instances WHERE id = "
                       + literal(id)
-                      + "), gen_random_uuid(), '{\"rows\":[]}', 'forged')"))
+                      + "), gen_random_uuid(), '{\"rows\":[]}', 'forged', 'x', NULL)"))
           .hasMessageContaining("taken over by another engine");
     }
     assertThat(rootStatus(id)).isEqualTo("pending");
@@ -105,7 +105,16 @@ class SqlStepTest {
 
   private static SqlStep.Target target(ClaimedInstance claim, String id) throws Exception {
     String root = workflows.queryAsSuperuser("SELECT root_node FROM df.instances WHERE id = ?", id);
-    return new SqlStep.Target(claim, root, ALICE, Optional.empty(), id + "::1");
+    return new SqlStep.Target(
+        claim,
+        root,
+        ALICE,
+        Optional.empty(),
+        id + "::1",
+        StatementWatcher.NONE,
+        Optional.empty(),
+        id,
+        Optional.empty());
   }
 
   private static String insert(String tag) {

@@ -1,0 +1,38 @@
+package dev.durablesql.engine.run;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The next tick of a df.wait_for_schedule expression (R-DIFF-4): classic five-field cron (minute,
+ * hour, day of month, month, day of week 0–7 with 0 and 7 Sunday, names allowed; a day matches if
+ * either restricted day field matches), computed with cron-utils' UNIX definition, strictly after
+ * {@code now}, in the given zone.
+ */
+final class CronSchedule {
+  private static final CronParser UNIX =
+      new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+  private CronSchedule() {}
+
+  /**
+   * @throws IllegalArgumentException when the expression is not valid five-field cron
+   */
+  static Optional<Instant> next(String expression, ZoneId zone, Instant now) {
+    String normalized = normalize(expression);
+    ExecutionTime times = ExecutionTime.forCron(UNIX.parse(normalized));
+    return times.nextExecution(ZonedDateTime.ofInstant(now, zone)).map(ZonedDateTime::toInstant);
+  }
+
+  /** {@code ?} means {@code *}; names are upper-cased, as cron-utils expects them. */
+  static String normalize(String expression) {
+    return expression.trim().replace('?', '*').toUpperCase(Locale.ROOT);
+  }
+}

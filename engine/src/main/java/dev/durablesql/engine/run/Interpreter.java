@@ -1,0 +1,746 @@
+package dev.durablesql.engine.run;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.durablesql.engine.claim.ClaimedInstance;
+import dev.durablesql.engine.step.RetryPolicy;
+import dev.durablesql.engine.step.RetryingStep;
+import dev.durablesql.engine.step.SqlStep;
+import dev.durablesql.engine.step.StepOutcome;
+import dev.durablesql.engine.store.Attempts;
+import dev.durablesql.engine.store.GraphNode;
+import dev.durablesql.engine.store.InstanceStore;
+import dev.durablesql.engine.store.LoadedInstance;
+import dev.durablesql.engine.store.ScopeState;
+import dev.durablesql.engine.store.ScopeStore;
+import dev.durablesql.engine.store.SignalDelivery;
+import dev.durablesql.engine.substitution.Substitution;
+import dev.durablesql.engine.substitution.SubstitutionException;
+import dev.durablesql.engine.substitution.Truthiness;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Walks one claimed instance's graph (SPEC.md §7): every node type's semantics, scopes and
+ * generations, named results, breaks, timers and signal waits. There is no replay: a node that
+ * already finished in the current generation of its scope is not run again, its stored outcome is
+ * used; everything else runs. A walk that reaches timers or waits that are not due suspends, and
+ * the instance is parked until then.
+ */
+final class Interpreter {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** R-EXEC-17: the iteration number a loop may not reach. */
+  private static final int MAX_ITERATIONS = 100_000;
+  /** R-EXEC-17: an iteration shorter than this waits out the rest. */
+  private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
+  /** R-SUB-13: named, but never stored under that name. */
+  private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
+
+  private final ClaimedInstance claim;
+  private final LoadedInstance instance;
+  private final InstanceStore store;
+  private final ScopeStore scopes;
+  private final RetryingStep sqlStep;
+  private final BooleanSupplier stopping;
+  private final Execution execution;
+  private final Map<String, ScopeState> savedScopes;
+  private final Substitution.Variables variables;
+  /** Nodes whose loaded state is stale: they ran again in this walk. */
+  private final Map<String, GraphNode> fresh = new ConcurrentHashMap<>();
+  private final ExecutorService branches =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-branch-", 0).factory());
+
+  Interpreter(
+      ClaimedInstance claim,
+      LoadedInstance instance,
+      InstanceStore store,
+      ScopeStore scopes,
+      RetryingStep sqlStep,
+      BooleanSupplier stopping,
+      Execution execution) {
+    this.claim = requireNonNull(claim, "claim is null");
+    this.instance = requireNonNull(instance, "instance is null");
+    this.store = requireNonNull(store, "store is null");
+    this.scopes = requireNonNull(scopes, "scopes is null");
+    this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.stopping = requireNonNull(stopping, "stopping is null");
+    this.execution = requireNonNull(execution, "execution is null");
+    this.savedScopes = scopes.load(instance.id());
+    this.variables =
+        new Substitution.Variables(
+            instance.id(), instance.label().orElse(""), parseVariables(claim.varsJson()));
+  }
+
+  /** Runs the graph from its root in the instance's root scope. */
+  Outcome run(RetryPolicy defaultRetry) throws InterruptedException {
+    try {
+      Scope root = scope(instance.id(), true, Map.of());
+      Outcome outcome =
+          execute(instance.node(instance.rootNodeId()), root, defaultRetry, true, execution);
+      if (outcome instanceof Outcome.Broke) {
+        return new Outcome.Failed(
+            "df.break() was used outside of a loop: the break reached the instance's root");
+      }
+      return outcome;
+    } finally {
+      branches.shutdownNow();
+    }
+  }
+
+  private Scope scope(String id, boolean instanceRoot, Map<String, String> inherited) {
+    ScopeState saved = savedScopes.get(id);
+    if (saved != null) {
+      return new Scope(id, instanceRoot, saved.generation(), saved.results());
+    }
+    Scope created = new Scope(id, instanceRoot, 1, inherited);
+    if (!instanceRoot) {
+      save(created, Optional.empty());
+    }
+    return created;
+  }
+
+  private void save(Scope scope, Optional<Instant> iterationStartedAt) {
+    scopes.save(claim, scope.id(), scope.generation(), scope.results(), iterationStartedAt);
+  }
+
+  /**
+   * Executes {@code node} in {@code scope}.
+   *
+   * @param scopeRoot whether the node is the root of its scope (a LOOP there runs inline)
+   * @param cancellation the branch this runs in (a RACE loser's is cancelled)
+   */
+  private Outcome execute(
+      GraphNode node,
+      Scope scope,
+      RetryPolicy inheritedRetry,
+      boolean scopeRoot,
+      Cancellation cancellation)
+      throws InterruptedException {
+    GraphNode current = fresh.getOrDefault(node.id(), node);
+    if (current.isFinishedIn(scope.stamp()) && !(current.type().equals("LOOP") && !scopeRoot)) {
+      return stored(current);
+    }
+    checkContinue(cancellation);
+    RetryPolicy retry = instance.policy(node.id()).retry().orElse(inheritedRetry);
+    boolean childLoop = node.type().equals("LOOP") && !scopeRoot;
+    if (!childLoop) {
+      write(node, scope, "running", null, false, false);
+    }
+    Outcome outcome =
+        switch (node.type()) {
+          case "SQL" -> executeSql(node, scope, retry, cancellation);
+          case "THEN" -> executeThen(node, scope, retry, cancellation);
+          case "IF" -> executeIf(node, scope, retry, cancellation);
+          case "JOIN" -> executeJoin(node, scope, retry, cancellation);
+          case "RACE" -> executeRace(node, scope, retry, cancellation);
+          case "LOOP" ->
+              childLoop
+                  ? executeChildLoop(node, scope, retry, cancellation)
+                  : executeLoop(node, scope, retry, cancellation);
+          case "BREAK" -> executeBreak(node, scope);
+          case "SLEEP" -> executeSleep(node, scope);
+          case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
+          case "SIGNAL" -> executeSignal(node, scope);
+          default ->
+              fail(
+                  node,
+                  scope,
+                  "node type "
+                      + node.type()
+                      + " is not supported by this version of the durable-sql engine yet");
+        };
+    if (!node.type().equals("SQL") && !node.type().equals("LOOP")) {
+      finish(node, scope, outcome);
+    }
+    return outcome;
+  }
+
+  private void checkContinue(Cancellation cancellation) {
+    if (execution.isCancelled()) {
+      throw new InstanceCancelled();
+    }
+    if (cancellation.isCancelled()) {
+      throw new BranchCancelled();
+    }
+    if (stopping.getAsBoolean()) {
+      throw new EngineStopping();
+    }
+  }
+
+  private static Outcome stored(GraphNode node) {
+    String output = node.output().orElse("null");
+    if (node.isFailed()) {
+      return new Outcome.Failed(output);
+    }
+    return node.broke() ? new Outcome.Broke(output) : new Outcome.Completed(output);
+  }
+
+  /** Stamps a compound node's end and stores its named result (R-EXEC-6, R-SUB-13). */
+  private void finish(GraphNode node, Scope scope, Outcome outcome) {
+    switch (outcome) {
+      case Outcome.Completed completed -> {
+        write(node, scope, "completed", completed.output(), isJson(completed.output()), false);
+        remember(node, scope, completed.output());
+      }
+      case Outcome.Broke broke -> write(node, scope, "completed", broke.value(), true, true);
+      case Outcome.Failed failed -> write(node, scope, "failed", failed.error(), false, false);
+      case Outcome.Suspended suspended -> {
+        // Still running; nothing to stamp.
+      }
+    }
+  }
+
+  private void remember(GraphNode node, Scope scope, String output) {
+    if (node.resultName().isPresent() && !UNNAMED_TYPES.contains(node.type())) {
+      scope.results().put(node.resultName().get(), output);
+      save(scope, Optional.empty());
+    }
+  }
+
+  private void write(
+      GraphNode node, Scope scope, String status, String result, boolean json, boolean broke) {
+    store.writeNode(claim, node.id(), status, result, scope.stamp(), json, broke);
+    if (!status.equals("running")) {
+      fresh.put(
+          node.id(),
+          new GraphNode(
+              node.id(),
+              node.type(),
+              node.query(),
+              node.resultName(),
+              node.left(),
+              node.right(),
+              status,
+              Optional.ofNullable(result),
+              Optional.of(scope.stamp()),
+              broke));
+    }
+  }
+
+  private Outcome fail(GraphNode node, Scope scope, String error) {
+    return new Outcome.Failed(error);
+  }
+
+  // --- SQL (R-EXEC-7..10) --------------------------------------------------------------------
+
+  private Outcome executeSql(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    String role = instance.role().orElseThrow();
+    Outcome outcome;
+    String sql;
+    try {
+      sql =
+          new Substitution(variables, scope.results())
+              .substitute(node.query().orElse(""), Substitution.Mode.SQL);
+    } catch (SubstitutionException e) {
+      sql = null;
+      outcome = new Outcome.Failed(e.getMessage());
+      write(node, scope, "failed", e.getMessage(), false, false);
+      return outcome;
+    }
+    if (!store.roleCanLogin(role)) {
+      outcome =
+          new Outcome.Failed(
+              "SQL execution failed: role \""
+                  + role
+                  + "\" does not exist or lacks the LOGIN attribute, so the engine cannot run its"
+                  + " steps");
+    } else {
+      Attempts spent = instance.attempts(node.id());
+      Optional<String> name =
+          node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
+      StepOutcome step =
+          sqlStep.run(
+              new SqlStep.Target(
+                  claim,
+                  node.id(),
+                  role,
+                  instance.database(),
+                  scope.stamp(),
+                  cancellation,
+                  instance.policy(node.id()).timeout(),
+                  scope.id(),
+                  name),
+              sql,
+              retry,
+              spent.used(),
+              spent.lastError().orElse(null),
+              (attempt, error) -> store.recordFailedAttempt(claim, node.id(), attempt, error));
+      checkContinue(cancellation);
+      outcome =
+          switch (step) {
+            case StepOutcome.Completed completed -> {
+              name.ifPresent(n -> scope.results().put(n, completed.output()));
+              fresh.put(
+                  node.id(),
+                  new GraphNode(
+                      node.id(),
+                      node.type(),
+                      node.query(),
+                      node.resultName(),
+                      node.left(),
+                      node.right(),
+                      "completed",
+                      Optional.of(completed.output()),
+                      Optional.of(scope.stamp()),
+                      false));
+              yield new Outcome.Completed(completed.output());
+            }
+            case StepOutcome.Failed failed -> new Outcome.Failed(failed.error());
+          };
+    }
+    if (outcome instanceof Outcome.Failed failed) {
+      write(node, scope, "failed", failed.error(), false, false);
+    }
+    return outcome;
+  }
+
+  // --- THEN (R-EXEC-11) ----------------------------------------------------------------------
+
+  private Outcome executeThen(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    Outcome left = execute(child(node.left()), scope, retry, false, cancellation);
+    if (!(left instanceof Outcome.Completed)) {
+      return left;
+    }
+    return execute(child(node.right()), scope, retry, false, cancellation);
+  }
+
+  private GraphNode child(Optional<String> id) {
+    return instance.node(id.orElseThrow(() -> new IllegalStateException("missing child node")));
+  }
+
+  // --- IF and IF_ROWS (R-EXEC-12) ------------------------------------------------------------
+
+  private Outcome executeIf(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    JsonNode config = config(node);
+    boolean condition;
+    if (config.path("condition_type").asText("").equals("result_has_rows")) {
+      String name = config.path("result_name").asText();
+      String stored = scope.results().get(name);
+      if (stored == null) {
+        return new Outcome.Failed("df.if_rows: result '" + name + "' not found");
+      }
+      JsonNode rowCount = parse(stored).path("row_count");
+      if (!rowCount.isIntegralNumber()) {
+        return new Outcome.Failed(
+            "df.if_rows: result '" + name + "' has no integer row_count (it is not a SQL result)");
+      }
+      condition = rowCount.asLong() > 0;
+    } else {
+      String conditionId = config.path("condition_node").asText(null);
+      if (conditionId == null) {
+        return new Outcome.Failed("IF node " + node.id() + " has no condition_node in its query");
+      }
+      Outcome evaluated =
+          execute(instance.node(conditionId), scope, retry, false, cancellation);
+      if (!(evaluated instanceof Outcome.Completed completed)) {
+        return evaluated;
+      }
+      condition = Truthiness.isTruthy(completed.output());
+    }
+    GraphNode branch = condition ? child(node.left()) : child(node.right());
+    return execute(branch, scope, retry, false, cancellation);
+  }
+
+  // --- JOIN (R-EXEC-13) ----------------------------------------------------------------------
+
+  private Outcome executeJoin(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    List<GraphNode> roots = new ArrayList<>();
+    roots.add(child(node.left()));
+    roots.add(child(node.right()));
+    for (JsonNode extra : config(node).path("extra_nodes")) {
+      roots.add(instance.node(extra.asText()));
+    }
+    List<Scope> children = new ArrayList<>();
+    List<Future<Outcome>> running = new ArrayList<>();
+    for (GraphNode root : roots) {
+      Scope child = scope(scope.childId(root.id()), false, scope.results());
+      children.add(child);
+      Cancellation branch = cancellation.child();
+      running.add(branches.submit(() -> execute(root, child, retry, true, branch)));
+    }
+    List<Outcome> outcomes = new ArrayList<>();
+    for (Future<Outcome> future : running) {
+      outcomes.add(await(future));
+    }
+    Outcome.Suspended waiting = null;
+    for (Outcome outcome : outcomes) {
+      if (outcome instanceof Outcome.Suspended suspended) {
+        waiting = waiting == null ? suspended : waiting.earliest(suspended);
+      }
+    }
+    if (waiting != null) {
+      return waiting; // a JOIN waits for all its branches, even after one failed
+    }
+    StringBuilder array = new StringBuilder("[");
+    for (int i = 0; i < outcomes.size(); i++) {
+      Outcome outcome = outcomes.get(i);
+      switch (outcome) {
+        case Outcome.Failed failed -> {
+          save(scope, Optional.empty());
+          return new Outcome.Failed("JOIN branch " + (i + 1) + " failed: " + failed.error());
+        }
+        case Outcome.Broke broke -> {
+          scope.results().putAll(children.get(i).results());
+          save(scope, Optional.empty());
+          return broke;
+        }
+        case Outcome.Completed completed -> {
+          scope.results().putAll(children.get(i).results());
+          array.append(i == 0 ? "" : ",").append(asJsonValue(completed.output()));
+        }
+        case Outcome.Suspended suspended -> throw new IllegalStateException("unreachable");
+      }
+    }
+    save(scope, Optional.empty());
+    return new Outcome.Completed(array.append(']').toString());
+  }
+
+  private static Outcome await(Future<Outcome> future) throws InterruptedException {
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      if (e.getCause() instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      throw new IllegalStateException("a branch failed unexpectedly", e.getCause());
+    }
+  }
+
+  // --- RACE (R-EXEC-14, R-EXEC-15, R-DIFF-9) -------------------------------------------------
+
+  private Outcome executeRace(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    GraphNode[] roots = {child(node.left()), child(node.right())};
+    Scope[] children = new Scope[2];
+    Cancellation[] tokens = new Cancellation[2];
+    LinkedBlockingQueue<Map.Entry<Integer, Object>> finished = new LinkedBlockingQueue<>();
+    List<Future<?>> running = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      int index = i;
+      children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
+      tokens[i] = cancellation.child();
+      running.add(
+          branches.submit(
+              () -> {
+                Object result;
+                try {
+                  result = execute(roots[index], children[index], retry, true, tokens[index]);
+                } catch (BranchCancelled e) {
+                  result = e;
+                } catch (RuntimeException | InterruptedException e) {
+                  result = e;
+                }
+                finished.add(Map.entry(index, result));
+              }));
+    }
+    Outcome.Suspended waiting = null;
+    for (int received = 0; received < 2; received++) {
+      Map.Entry<Integer, Object> next = finished.take();
+      if (next.getValue() instanceof RuntimeException e && !(e instanceof BranchCancelled)) {
+        tokens[1 - next.getKey()].cancel();
+        throw e;
+      }
+      if (next.getValue() instanceof InterruptedException e) {
+        throw e;
+      }
+      if (next.getValue() instanceof Outcome.Suspended suspended) {
+        waiting = waiting == null ? suspended : waiting.earliest(suspended);
+        continue;
+      }
+      if (next.getValue() instanceof Outcome outcome) {
+        int winner = next.getKey();
+        int loser = 1 - winner;
+        tokens[loser].cancel();
+        awaitQuietly(running.get(loser));
+        cancelLoser(roots[loser], children[loser]);
+        scope.results().putAll(children[winner].results());
+        save(scope, Optional.empty());
+        return switch (outcome) {
+          case Outcome.Failed failed ->
+              new Outcome.Failed(
+                  "RACE "
+                      + (winner == 0 ? "left" : "right")
+                      + " branch failed: "
+                      + failed.error());
+          default -> outcome;
+        };
+      }
+    }
+    return waiting;
+  }
+
+  private static void awaitQuietly(Future<?> future) throws InterruptedException {
+    try {
+      future.get();
+    } catch (ExecutionException e) {
+      // The loser's own end does not matter any more.
+    }
+  }
+
+  /** R-DIFF-9 and R-EXEC-15: the loser's running nodes are stamped, its waits closed. */
+  private void cancelLoser(GraphNode root, Scope loser) {
+    scopes.closeWaitsUnder(claim, loser.id());
+    if (root.type().equals("LOOP")) {
+      store.writeNode(
+          claim,
+          root.id(),
+          "failed",
+          "Loop branch cancelled after losing RACE",
+          loser.id() + "::1",
+          false,
+          false);
+    }
+    store.stampRunningUnder(claim, loser.id(), "cancelled: lost the RACE");
+  }
+
+  // --- LOOP and BREAK (R-EXEC-16..21) --------------------------------------------------------
+
+  /** A loop that is the root of its scope: its iterations are the scope's generations. */
+  private Outcome executeLoop(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    GraphNode body = child(node.left());
+    Optional<GraphNode> condition =
+        Optional.ofNullable(config(node).path("condition_node").asText(null))
+            .map(instance::node);
+    Instant started =
+        Optional.ofNullable(savedScopes.get(scope.id()))
+            .flatMap(ScopeState::iterationStartedAt)
+            .orElseGet(scopes::now);
+    while (true) {
+      Outcome outcome = execute(body, scope, retry, false, cancellation);
+      if (outcome instanceof Outcome.Completed completed && condition.isPresent()) {
+        Outcome evaluated = execute(condition.get(), scope, retry, false, cancellation);
+        if (evaluated instanceof Outcome.Completed test) {
+          if (!truthy(test.output())) {
+            return loopEnds(node, scope, new Outcome.Completed(completed.output()));
+          }
+        } else {
+          outcome = evaluated;
+        }
+      }
+      switch (outcome) {
+        case Outcome.Suspended suspended -> {
+          return suspended;
+        }
+        case Outcome.Failed failed -> {
+          return loopEnds(node, scope, failed);
+        }
+        case Outcome.Broke broke -> {
+          return loopEnds(node, scope, new Outcome.Completed(broke.value()));
+        }
+        case Outcome.Completed completed -> {
+          // Next iteration.
+        }
+      }
+      if (scope.generation() + 1 >= MAX_ITERATIONS) {
+        return loopEnds(
+            node,
+            scope,
+            new Outcome.Failed(
+                "Loop exceeded maximum iteration count of "
+                    + MAX_ITERATIONS
+                    + " in scope "
+                    + scope.id()));
+      }
+      Duration took = Duration.between(started, scopes.now());
+      if (took.compareTo(MIN_ITERATION) < 0) {
+        Thread.sleep(MIN_ITERATION.minus(took));
+      }
+      checkContinue(cancellation);
+      scope.nextGeneration();
+      if (scope.isInstanceRoot()) {
+        scope.results().clear(); // R-EXEC-18: a root loop starts every generation empty
+        store.markRunning(claim);
+      }
+      started = scopes.now();
+      save(scope, Optional.of(started));
+      write(node, scope, "running", null, false, false);
+    }
+  }
+
+  private static boolean truthy(String output) {
+    try {
+      return Truthiness.isTruthy(output);
+    } catch (RuntimeException e) {
+      return false; // R-EXEC-17: errors in evaluation count as false
+    }
+  }
+
+  private Outcome loopEnds(GraphNode node, Scope scope, Outcome outcome) {
+    finish(node, scope, outcome);
+    return outcome;
+  }
+
+  /**
+   * A loop that is not the root of its scope runs in a child scope of its own (R-EXEC-16), which
+   * stamps it; its named results carry across iterations and merge back when it exits.
+   */
+  private Outcome executeChildLoop(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    Scope child = scope(scope.childId(node.id()), false, scope.results());
+    GraphNode current = fresh.getOrDefault(node.id(), node);
+    if (current.isFinishedIn(child.stamp())) {
+      return stored(current);
+    }
+    write(node, child, "running", null, false, false);
+    Outcome outcome = executeLoop(node, child, retry, cancellation);
+    if (outcome instanceof Outcome.Failed failed) {
+      String error = "Loop sub-orchestration failed: " + failed.error();
+      store.writeNode(claim, node.id(), "failed", error, child.id() + "::1", false, false);
+      return new Outcome.Failed(error);
+    }
+    if (outcome instanceof Outcome.Completed completed) {
+      scope.results().putAll(child.results());
+      remember(node, scope, completed.output());
+      save(scope, Optional.empty());
+    }
+    return outcome;
+  }
+
+  /** R-EXEC-20: the break value is null, the literal's JSON, or the literal as a JSON string. */
+  private Outcome executeBreak(GraphNode node, Scope scope) {
+    JsonNode value = config(node).path("break_value");
+    String json;
+    if (value.isMissingNode() || value.isNull()) {
+      json = "null";
+    } else if (isJson(value.asText())) {
+      json = value.asText();
+    } else {
+      json = JsonNodeFactory.instance.textNode(value.asText()).toString();
+    }
+    return new Outcome.Broke(json);
+  }
+
+  // --- SLEEP, WAIT_SCHEDULE (R-EXEC-22, R-EXEC-23, R-DIFF-4) ---------------------------------
+
+  private Outcome executeSleep(GraphNode node, Scope scope) {
+    String seconds = node.query().orElse("0").trim();
+    long millis = Math.round(Double.parseDouble(seconds) * 1000);
+    Instant now = scopes.now();
+    Instant due = scopes.timer(claim, node.id(), scope.stamp(), now.plusMillis(millis));
+    if (now.isBefore(due)) {
+      return new Outcome.Suspended(Optional.of(due));
+    }
+    return new Outcome.Completed("{\"slept\":true,\"seconds\":" + seconds + "}");
+  }
+
+  private Outcome executeSchedule(GraphNode node, Scope scope) {
+    JsonNode config = config(node);
+    String expression = config.path("cron_expr").asText();
+    ZoneId zone =
+        config.hasNonNull("time_zone") ? ZoneId.of(config.get("time_zone").asText()) : ZoneOffset.UTC;
+    Instant now = scopes.now();
+    Optional<Instant> next;
+    try {
+      next = CronSchedule.next(expression, zone, now);
+    } catch (IllegalArgumentException e) {
+      return new Outcome.Failed("Invalid cron expression '" + expression + "': " + e.getMessage());
+    }
+    if (next.isEmpty()) {
+      return new Outcome.Failed("cron expression '" + expression + "' never fires again");
+    }
+    Instant due = scopes.timer(claim, node.id(), scope.stamp(), next.get());
+    if (now.isBefore(due)) {
+      return new Outcome.Suspended(Optional.of(due));
+    }
+    return new Outcome.Completed("{\"scheduled\":true}");
+  }
+
+  // --- SIGNAL (R-SIG-1, R-DIFF-3) ------------------------------------------------------------
+
+  private Outcome executeSignal(GraphNode node, Scope scope) {
+    JsonNode config = config(node);
+    String name = config.path("signal_name").asText();
+    Optional<Instant> due = Optional.empty();
+    Instant now = scopes.now();
+    if (config.path("timeout_seconds").isNumber()) {
+      long millis = Math.round(config.get("timeout_seconds").asDouble() * 1000);
+      due = Optional.of(scopes.timer(claim, node.id(), scope.stamp(), now.plusMillis(millis)));
+    }
+    SignalDelivery delivery = scopes.takeSignal(claim, node.id(), scope.stamp(), name, due);
+    ObjectNode result = JsonNodeFactory.instance.objectNode();
+    result.put("signal_name", name);
+    if (delivery.delivered()) {
+      result.put("timed_out", false);
+      result.set("data", delivery.payload().map(Interpreter::parse).orElse(null));
+      return new Outcome.Completed(result.toString());
+    }
+    if (due.isPresent() && !now.isBefore(due.get())) {
+      scopes.closeWait(claim, node.id(), scope.stamp());
+      result.put("timed_out", true);
+      result.putNull("data");
+      return new Outcome.Completed(result.toString());
+    }
+    return new Outcome.Suspended(due);
+  }
+
+  // --- JSON helpers ---------------------------------------------------------------------------
+
+  private static JsonNode config(GraphNode node) {
+    return node.query().map(Interpreter::parse).orElse(JsonNodeFactory.instance.objectNode());
+  }
+
+  private static JsonNode parse(String text) {
+    try {
+      return JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      return JsonNodeFactory.instance.missingNode();
+    }
+  }
+
+  private static boolean isJson(String text) {
+    try {
+      JSON.readTree(text);
+      return true;
+    } catch (JsonProcessingException e) {
+      return false;
+    }
+  }
+
+  private static String asJsonValue(String output) {
+    return isJson(output) ? output : JsonNodeFactory.instance.textNode(output).toString();
+  }
+
+  private static Map<String, String> parseVariables(String json) {
+    Map<String, String> values = new HashMap<>();
+    JsonNode object = parse(json);
+    for (Map.Entry<String, JsonNode> field : object.properties()) {
+      values.put(field.getKey(), field.getValue().asText());
+    }
+    return values;
+  }
+}

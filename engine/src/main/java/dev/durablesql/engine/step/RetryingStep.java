@@ -1,0 +1,97 @@
+package dev.durablesql.engine.step;
+
+import static java.util.Objects.requireNonNull;
+
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs a SQL step through a Resilience4j retry: transient failures (R-DIFF-2) are tried again with
+ * exponential backoff and jitter, up to the node's policy. Attempts already spent before a restart
+ * count against the budget, and every failed attempt that will be retried is recorded first, so
+ * that a restart continues the count instead of starting it over.
+ */
+public final class RetryingStep {
+  private static final Logger log = LoggerFactory.getLogger(RetryingStep.class);
+
+  /** The share of each delay that is random: 1 s becomes 0.5–1.5 s. */
+  private static final double JITTER = 0.5;
+
+  private final SqlStep step;
+
+  public RetryingStep(SqlStep step) {
+    this.step = requireNonNull(step, "step is null");
+  }
+
+  /** Records that attempt {@code attempt} failed transiently with {@code error}. */
+  public interface AttemptLog {
+    void failed(int attempt, String error);
+  }
+
+  /**
+   * Runs the step until it completes, fails permanently, or the policy's attempts are used up (then
+   * the last failure stands).
+   *
+   * @param attemptsUsed attempts spent by earlier claims of the instance
+   */
+  public StepOutcome run(
+      SqlStep.Target target,
+      String sql,
+      RetryPolicy policy,
+      int attemptsUsed,
+      String lastError,
+      AttemptLog attempts)
+      throws InterruptedException {
+    int remaining = policy.maxAttempts() - attemptsUsed;
+    if (remaining < 1) {
+      return StepOutcome.Failed.permanent(
+          lastError == null ? "SQL execution failed: retry attempts exhausted" : lastError);
+    }
+    AtomicInteger attempt = new AtomicInteger(attemptsUsed);
+    Retry retry = Retry.of("step-" + target.nodeId(), config(policy, remaining));
+    try {
+      return Retry.decorateCheckedSupplier(
+              retry,
+              () -> {
+                int number = attempt.incrementAndGet();
+                StepOutcome outcome = step.run(target, sql);
+                if (outcome instanceof StepOutcome.Failed failed
+                    && failed.transientFailure()
+                    && number < policy.maxAttempts()) {
+                  attempts.failed(number, failed.error());
+                  log.info(
+                      "Step {} of instance {} failed on attempt {} of {}; retrying: {}",
+                      target.nodeId(),
+                      target.claim().id(),
+                      number,
+                      policy.maxAttempts(),
+                      failed.error());
+                }
+                return outcome;
+              })
+          .get();
+    } catch (InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Throwable e) {
+      throw new IllegalStateException("step " + target.nodeId() + " failed unexpectedly", e);
+    }
+  }
+
+  private static RetryConfig config(RetryPolicy policy, int remaining) {
+    long initial = Math.max(1, policy.initialDelay().toMillis());
+    long max = Math.max(initial, policy.maxDelay().toMillis());
+    return RetryConfig.<StepOutcome>custom()
+        .maxAttempts(remaining)
+        .intervalFunction(
+            IntervalFunction.ofExponentialRandomBackoff(initial, policy.multiplier(), JITTER, max))
+        .retryOnResult(
+            outcome -> outcome instanceof StepOutcome.Failed failed && failed.transientFailure())
+        .retryOnException(e -> false)
+        .failAfterMaxAttempts(false)
+        .build();
+  }
+}

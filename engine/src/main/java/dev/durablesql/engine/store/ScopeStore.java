@@ -1,0 +1,304 @@
+package dev.durablesql.engine.store;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.durablesql.engine.claim.ClaimedInstance;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The executor's durable state beyond df.nodes: scopes (generation, named results), timers and
+ * signal waits (df_engine.scopes, timers, waits, signals). Writes are bookkeeping on the
+ * management pool; each is fenced by the claim's lease token.
+ */
+public final class ScopeStore {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String LEASED =
+      " EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)";
+
+  private final DataSource dataSource;
+
+  public ScopeStore(DataSource dataSource) {
+    this.dataSource = requireNonNull(dataSource, "dataSource is null");
+  }
+
+  /** Every scope of the instance, by scope id. */
+  public Map<String, ScopeState> load(String instanceId) {
+    Map<String, ScopeState> scopes = new HashMap<>();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT scope_id, generation, results::text, iteration_started_at"
+                    + " FROM df_engine.scopes WHERE instance_id = ?")) {
+      statement.setString(1, instanceId);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          Timestamp started = rows.getTimestamp(4);
+          scopes.put(
+              rows.getString(1),
+              new ScopeState(
+                  rows.getInt(2),
+                  results(rows.getString(3)),
+                  Optional.ofNullable(started).map(Timestamp::toInstant)));
+        }
+      }
+      return scopes;
+    } catch (SQLException e) {
+      throw new IllegalStateException("load scopes of instance " + instanceId, e);
+    }
+  }
+
+  private static Map<String, String> results(String json) {
+    Map<String, String> results = new LinkedHashMap<>();
+    try {
+      JsonNode object = JSON.readTree(json);
+      for (Map.Entry<String, JsonNode> field : object.properties()) {
+        results.put(field.getKey(), field.getValue().asText());
+      }
+      return results;
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("unreadable named results " + json, e);
+    }
+  }
+
+  /**
+   * Writes a scope's whole state (generation, named results, iteration start), durably: a lost
+   * generation would make a resumed loop repeat an iteration.
+   */
+  public void save(
+      ClaimedInstance claim,
+      String scopeId,
+      int generation,
+      Map<String, String> results,
+      Optional<Instant> iterationStartedAt) {
+    try (Connection connection = durable();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "INSERT INTO df_engine.scopes (instance_id, scope_id, generation, results,"
+                    + " iteration_started_at) SELECT ?, ?, ?, ?::jsonb, ? WHERE"
+                    + LEASED
+                    + " ON CONFLICT (instance_id, scope_id) DO UPDATE SET generation ="
+                    + " EXCLUDED.generation, results = EXCLUDED.results, iteration_started_at ="
+                    + " EXCLUDED.iteration_started_at")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, scopeId);
+      statement.setInt(3, generation);
+      statement.setString(4, JSON.writeValueAsString(results));
+      statement.setTimestamp(5, iterationStartedAt.map(Timestamp::from).orElse(null));
+      statement.setString(6, claim.id());
+      statement.setObject(7, claim.leaseToken());
+      if (statement.executeUpdate() == 0) {
+        connection.rollback();
+        throw new LeaseLostException(claim.id());
+      }
+      connection.commit();
+    } catch (SQLException | JsonProcessingException e) {
+      throw new IllegalStateException("save scope " + scopeId + " of " + claim.id(), e);
+    }
+  }
+
+  /**
+   * A connection in a transaction that commits synchronously, unlike the rest of the management
+   * pool's bookkeeping (docs/architecture.md): timers and scope generations must survive a crash
+   * of PostgreSQL, or a resumed instance would re-arm a timer or repeat an iteration.
+   */
+  private Connection durable() throws SQLException {
+    Connection connection = dataSource.getConnection();
+    connection.setAutoCommit(false);
+    try (java.sql.Statement statement = connection.createStatement()) {
+      statement.execute("SET LOCAL synchronous_commit = on");
+    }
+    return connection;
+  }
+
+  /** The database's clock, the "durable clock" of timers and loop rate limits. */
+  public Instant now() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement("SELECT clock_timestamp()");
+        ResultSet row = statement.executeQuery()) {
+      row.next();
+      return row.getTimestamp(1).toInstant();
+    } catch (SQLException e) {
+      throw new IllegalStateException("read the database clock", e);
+    }
+  }
+
+  /**
+   * The deadline of a timer node in one scope generation: the one fixed when it first ran, or
+   * {@code proposed} if it runs now for the first time.
+   */
+  public Instant timer(ClaimedInstance claim, String nodeId, String stamp, Instant proposed) {
+    try (Connection connection = durable();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "WITH fresh AS (INSERT INTO df_engine.timers (instance_id, node_id, stamp,"
+                    + " due_at) SELECT ?, ?, ?, ? WHERE"
+                    + LEASED
+                    + " ON CONFLICT DO NOTHING RETURNING due_at)"
+                    + " SELECT due_at FROM fresh UNION ALL SELECT due_at FROM df_engine.timers"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setString(3, stamp);
+      statement.setTimestamp(4, Timestamp.from(proposed));
+      statement.setString(5, claim.id());
+      statement.setObject(6, claim.leaseToken());
+      statement.setString(7, claim.id());
+      statement.setString(8, nodeId);
+      statement.setString(9, stamp);
+      try (ResultSet row = statement.executeQuery()) {
+        if (!row.next()) {
+          connection.rollback();
+          throw new LeaseLostException(claim.id());
+        }
+        Instant due = row.getTimestamp(1).toInstant();
+        connection.commit();
+        return due;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("timer of node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  /**
+   * Looks for a signal for a wait (R-DIFF-3): one already delivered to this wait, else the oldest
+   * kept signal of that name, which it consumes; with neither, registers the wait (so that a
+   * signal arriving later is delivered to it) and returns none. Runs under the instance's claim
+   * row lock, which the signal trigger takes too, so that no signal slips between the two.
+   */
+  public SignalDelivery takeSignal(
+      ClaimedInstance claim, String nodeId, String stamp, String name, Optional<Instant> dueAt) {
+    try (Connection connection = durable()) {
+      try {
+        try (PreparedStatement lock =
+            connection.prepareStatement(
+                "SELECT 1 FROM df_engine.runs WHERE instance_id = ? AND lease_token = ?"
+                    + " FOR UPDATE")) {
+          lock.setString(1, claim.id());
+          lock.setObject(2, claim.leaseToken());
+          try (ResultSet row = lock.executeQuery()) {
+            if (!row.next()) {
+              throw new LeaseLostException(claim.id());
+            }
+          }
+        }
+        try (PreparedStatement delivered =
+            connection.prepareStatement(
+                "SELECT signal_id IS NOT NULL, payload::text FROM df_engine.waits"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?")) {
+          delivered.setString(1, claim.id());
+          delivered.setString(2, nodeId);
+          delivered.setString(3, stamp);
+          try (ResultSet row = delivered.executeQuery()) {
+            if (row.next()) {
+              SignalDelivery result =
+                  row.getBoolean(1)
+                      ? new SignalDelivery(true, Optional.ofNullable(row.getString(2)))
+                      : SignalDelivery.none();
+              connection.commit();
+              return result;
+            }
+          }
+        }
+        try (PreparedStatement inbox =
+            connection.prepareStatement(
+                "UPDATE df_engine.signals SET consumed_at = clock_timestamp(), consumed_by = ?"
+                    + " WHERE id = (SELECT id FROM df_engine.signals WHERE instance_id = ?"
+                    + " AND name = ? AND consumed_at IS NULL ORDER BY id LIMIT 1)"
+                    + " RETURNING id, payload::text")) {
+          inbox.setString(1, stamp + "::" + nodeId);
+          inbox.setString(2, claim.id());
+          inbox.setString(3, name);
+          try (ResultSet row = inbox.executeQuery()) {
+            if (row.next()) {
+              long signalId = row.getLong(1);
+              String payload = row.getString(2);
+              recordWait(connection, claim, nodeId, stamp, name, dueAt, signalId, payload);
+              connection.commit();
+              return new SignalDelivery(true, Optional.ofNullable(payload));
+            }
+          }
+        }
+        recordWait(connection, claim, nodeId, stamp, name, dueAt, null, null);
+        connection.commit();
+        return SignalDelivery.none();
+      } catch (SQLException | RuntimeException e) {
+        connection.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("signal wait of node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  private static void recordWait(
+      Connection connection,
+      ClaimedInstance claim,
+      String nodeId,
+      String stamp,
+      String name,
+      Optional<Instant> dueAt,
+      Long signalId,
+      String payload)
+      throws SQLException {
+    try (PreparedStatement wait =
+        connection.prepareStatement(
+            "INSERT INTO df_engine.waits (instance_id, node_id, stamp, signal_name, due_at,"
+                + " signal_id, payload, delivered_at) VALUES (?, ?, ?, ?, ?, ?::bigint, ?::jsonb,"
+                + " CASE WHEN ?::bigint IS NOT NULL THEN clock_timestamp() END)"
+                + " ON CONFLICT DO NOTHING")) {
+      wait.setString(1, claim.id());
+      wait.setString(2, nodeId);
+      wait.setString(3, stamp);
+      wait.setString(4, name);
+      wait.setTimestamp(5, dueAt.map(Timestamp::from).orElse(null));
+      wait.setObject(6, signalId);
+      wait.setString(7, payload);
+      wait.setObject(8, signalId);
+      wait.executeUpdate();
+    }
+  }
+
+  /** Closes a wait that timed out, so that later signals are no longer delivered to it. */
+  public void closeWait(ClaimedInstance claim, String nodeId, String stamp) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE df_engine.waits SET signal_id = -1, delivered_at = clock_timestamp()"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ? AND signal_id IS NULL")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setString(3, stamp);
+      statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("close wait of node " + nodeId, e);
+    }
+  }
+
+  /** Closes every open wait in the scopes under {@code scopePrefix} (a race loser's). */
+  public void closeWaitsUnder(ClaimedInstance claim, String scopePrefix) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE df_engine.waits SET signal_id = -1, delivered_at = clock_timestamp()"
+                    + " WHERE instance_id = ? AND starts_with(stamp, ?) AND signal_id IS NULL")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, scopePrefix);
+      statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("close waits under " + scopePrefix, e);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package dev.durablesql.engine.run;
+
+import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
+import static dev.durablesql.engine.testing.Workflows.literal;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.durablesql.engine.Engine;
+import dev.durablesql.engine.EngineConfig;
+import dev.durablesql.engine.testing.PostgresExtension;
+import dev.durablesql.engine.testing.Workflows;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** R-DIFF-2 retries of transient failures, R-EXT-1 per-node policies, R-EXT-2 step timeouts. */
+class RetryAndTimeoutTest {
+  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  private static Workflows workflows;
+
+  @BeforeAll
+  static void createFlakyFunction() throws Exception {
+    workflows = new Workflows(postgres);
+    // A sequence is not rolled back with the failed step, so it counts attempts.
+    workflows.executeAsSuperuser(
+        "CREATE SEQUENCE public.attempts; GRANT USAGE ON SEQUENCE public.attempts TO alice;"
+            + " CREATE FUNCTION public.fail_first(n int, state text) RETURNS int LANGUAGE plpgsql"
+            + " AS $$ BEGIN IF nextval('public.attempts') <= n THEN"
+            + " RAISE EXCEPTION 'could not serialize access' USING ERRCODE = state; END IF;"
+            + " RETURN currval('public.attempts'); END $$;");
+  }
+
+  private static Engine engine() {
+    return Engine.start(
+        postgres
+            .engineConfig("retrying-engine")
+            .withRetries(
+                new EngineConfig.Retries(3, Duration.ofMillis(10), Duration.ofMillis(50))));
+  }
+
+  @Test
+  void aTransientFailureIsRetriedUntilTheStepSucceeds() throws Exception {
+    resetAttempts();
+    String id = workflows.start(ALICE, literal("SELECT public.fail_first(2, '40001') AS attempt"));
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id)).contains("\"attempt\": 3");
+    assertThat(attemptsRecorded(id)).isEqualTo("2");
+  }
+
+  @Test
+  void aDeterministicErrorIsNotRetried() throws Exception {
+    resetAttempts();
+    String id = workflows.start(ALICE, literal("SELECT public.fail_first(5, '22012') AS attempt"));
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT last_value::text FROM public.attempts WHERE ?::text IS NOT NULL", id))
+        .isEqualTo("1");
+    assertThat(attemptsRecorded(id)).isNull();
+  }
+
+  @Test
+  void whenTheAttemptsAreUsedUpTheLastFailureFailsTheNode() throws Exception {
+    resetAttempts();
+    String id = workflows.start(ALICE, literal("SELECT public.fail_first(10, '40P01') AS attempt"));
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).startsWith("SQL execution failed:").contains("could not serialize");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT last_value::text FROM public.attempts WHERE ?::text IS NOT NULL", id))
+        .isEqualTo("3");
+  }
+
+  @Test
+  void aNodesOwnRetryPolicyWinsOverTheDefault() throws Exception {
+    resetAttempts();
+    String id = workflows.start(ALICE, literal("SELECT public.fail_first(4, '40001') AS attempt"));
+    insertPolicy(id, "{\"retry\":{\"max_attempts\":5,\"initial_delay_seconds\":0.01}}");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id)).contains("\"attempt\": 5");
+  }
+
+  @Test
+  void attemptsSpentBeforeARestartCountAgainstTheBudget() throws Exception {
+    resetAttempts();
+    String id = workflows.start(ALICE, literal("SELECT public.fail_first(10, '40001') AS attempt"));
+    workflows.queryAsSuperuser(
+        "INSERT INTO df_engine.node_attempts (instance_id, node_id, attempts, last_error)"
+            + " SELECT id, root_node, 2, 'SQL execution failed: earlier' FROM df.instances"
+            + " WHERE id = ? RETURNING 1",
+        id);
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT last_value::text FROM public.attempts WHERE ?::text IS NOT NULL", id))
+        .isEqualTo("1");
+  }
+
+  @Test
+  void aStepLongerThanItsTimeoutFailsWithTimedOutAfter() throws Exception {
+    String id = workflows.start(ALICE, literal("SELECT pg_sleep(5)"));
+    insertPolicy(id, "{\"timeout_seconds\":0.3}");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).contains("timed out after 0.3 seconds");
+  }
+
+  private static void insertPolicy(String id, String policy) throws Exception {
+    try (Connection alice = postgres.connectAs(ALICE);
+        Statement statement = alice.createStatement()) {
+      statement.execute(
+          "INSERT INTO df_engine.node_policies (instance_id, node_id, policy)"
+              + " SELECT id, root_node, "
+              + literal(policy)
+              + "::jsonb FROM df.instances WHERE id = "
+              + literal(id));
+    }
+  }
+
+  private static void resetAttempts() throws Exception {
+    workflows.executeAsSuperuser("ALTER SEQUENCE public.attempts RESTART");
+  }
+
+  private static String attemptsRecorded(String id) throws Exception {
+    return workflows.queryAsSuperuser(
+        "SELECT attempts::text FROM df_engine.node_attempts WHERE instance_id = ?", id);
+  }
+
+  private static String rootError(String id) throws Exception {
+    return workflows.queryAsSuperuser(
+        "SELECT n.result #>> '{}' FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
+            + " AND n.id = i.root_node WHERE i.id = ?",
+        id);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.durablesql.engine.run;
+
+import static dev.durablesql.engine.testing.Durofut.join;
+import static dev.durablesql.engine.testing.Durofut.named;
+import static dev.durablesql.engine.testing.Durofut.signal;
+import static dev.durablesql.engine.testing.Durofut.sleep;
+import static dev.durablesql.engine.testing.Durofut.sql;
+import static dev.durablesql.engine.testing.Durofut.then;
+import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
+import static dev.durablesql.engine.testing.Workflows.literal;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.durablesql.engine.Engine;
+import dev.durablesql.engine.testing.PostgresExtension;
+import dev.durablesql.engine.testing.Workflows;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Timers and signal waits (SPEC.md §7.8, §10, R-DIFF-3): a waiting instance holds no claim, a
+ * timer keeps its deadline across an engine restart, and no signal is lost.
+ */
+class WaitsTest {
+  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  private final Workflows workflows = new Workflows(postgres);
+
+  private Engine engine(String name) {
+    return Engine.start(postgres.engineConfig(name));
+  }
+
+  private void awaitParked(String id) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                workflows.queryAsSuperuser(
+                    "SELECT (lease_owner IS NULL AND wake_at > now())::text FROM df_engine.runs"
+                        + " WHERE instance_id = ?",
+                    id),
+            "true"::equals);
+  }
+
+  private void sendSignal(String id, String name, String payload) throws Exception {
+    try (Connection alice = postgres.connectAs(ALICE);
+        Statement statement = alice.createStatement()) {
+      statement.execute(
+          "INSERT INTO df_engine.signals (instance_id, name, payload) VALUES ("
+              + literal(id)
+              + ", "
+              + literal(name)
+              + ", "
+              + literal(payload)
+              + "::jsonb)");
+    }
+  }
+
+  @Test
+  void aSleepParksTheInstanceAndKeepsItsDeadlineAcrossAnEngineRestart() throws Exception {
+    String id = workflows.start(ALICE, literal(then(sleep(2), sql("SELECT 'woke' AS state"))));
+    try (Engine first = engine("sleep-first")) {
+      awaitParked(id);
+    }
+    String due =
+        workflows.queryAsSuperuser(
+            "SELECT due_at::text FROM df_engine.timers WHERE instance_id = ?", id);
+
+    try (Engine second = engine("sleep-second")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id)).contains("\"state\": \"woke\"");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT (max(n.updated_at) >= ?::timestamptz)::text FROM df.nodes n"
+                    + " WHERE n.instance_id = '" + id + "' AND n.node_type = 'SLEEP'",
+                due))
+        .isEqualTo("true");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT result::text FROM df.nodes WHERE instance_id = ? AND node_type = 'SLEEP'",
+                id))
+        .isEqualTo("{\"slept\": true, \"seconds\": 2}");
+  }
+
+  @Test
+  void aSignalWakesAWaitingInstanceWithItsPayload() throws Exception {
+    String id = workflows.start(ALICE, literal(signal("approve", null)));
+    try (Engine engine = engine("signal-engine")) {
+      awaitParked(id);
+
+      sendSignal(id, "approve", "{\"by\":\"carol\"}");
+
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+    assertThat(workflows.result(id))
+        .isEqualTo(
+            "{\"data\": {\"by\": \"carol\"}, \"timed_out\": false, \"signal_name\": \"approve\"}");
+  }
+
+  @Test
+  void aSignalSentWhileNoEngineRunsIsDeliveredAfterTheRestart() throws Exception {
+    String id = workflows.start(ALICE, literal(signal("go", null)));
+    try (Engine engine = engine("before-outage")) {
+      awaitParked(id);
+    }
+
+    sendSignal(id, "go", "1");
+
+    try (Engine engine = engine("after-outage")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+    assertThat(workflows.result(id)).contains("\"data\": 1");
+  }
+
+  @Test
+  void aSignalThatArrivesBeforeItsWaitIsKeptForIt() throws Exception {
+    String id =
+        workflows.start(ALICE, literal(then(sleep(1), named(signal("early", null), "s"))));
+    sendSignal(id, "early", "\"kept\"");
+
+    try (Engine engine = engine("early-engine")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id)).contains("\"data\": \"kept\"");
+  }
+
+  @Test
+  void oneSignalReachesEveryBranchWaitingOnItsName() throws Exception {
+    String id =
+        workflows.start(ALICE, literal(join(signal("all", null), signal("all", null))));
+    try (Engine engine = engine("fan-out-engine")) {
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  workflows.queryAsSuperuser(
+                      "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", id),
+              "2"::equals);
+
+      sendSignal(id, "all", "7");
+
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+    assertThat(workflows.result(id)).contains("\"data\": 7").contains("[{").contains("}, {");
+  }
+
+  @Test
+  void aWaitWithATimeoutCompletesAsTimedOutWithoutASignal() throws Exception {
+    String id = workflows.start(ALICE, literal(signal("never", 1)));
+
+    try (Engine engine = engine("timeout-engine")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id))
+        .isEqualTo("{\"data\": null, \"timed_out\": true, \"signal_name\": \"never\"}");
+  }
+
+  @Test
+  void cancellingAWaitingInstanceClosesIt() throws Exception {
+    String id = workflows.start(ALICE, literal(signal("forever", null)));
+    try (Engine engine = engine("cancel-waiting-engine")) {
+      awaitParked(id);
+
+      try (Connection alice = postgres.connectAs(ALICE);
+          Statement statement = alice.createStatement()) {
+        statement.execute("UPDATE df.instances SET status = 'cancelled' WHERE id = " + literal(id));
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  workflows.queryAsSuperuser(
+                      "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
+              "0"::equals);
+    }
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT status || ':' || (result #>> '{}') FROM df.nodes WHERE instance_id = ?", id))
+        .startsWith("failed:cancelled");
+  }
+}

@@ -1,0 +1,121 @@
+-- durable-sql: what the executor writes with (SPEC.md §7.10): the monotonic stamp fence and the
+-- functions through which every node status, checkpoint and scope result is written.
+
+-- R-EXEC-26: whether a write stamped `incoming` may replace the row's current stamp `existing`.
+-- Stamps are <instance>::<gen>[::<node>::<gen>]...; generations are compared level by level from
+-- the root: an older one is stale, a newer one wins, different child nodes at the first differing
+-- level are independent sibling scopes. Unparseable stamps are accepted.
+CREATE OR REPLACE FUNCTION df_engine.stamp_accepts(existing text, incoming text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  e text[];
+  n text[];
+  i integer := 2;
+  ge bigint;
+  gn bigint;
+BEGIN
+  IF existing IS NULL OR incoming IS NULL THEN
+    RETURN true;
+  END IF;
+  e := string_to_array(existing, '::');
+  n := string_to_array(incoming, '::');
+  IF coalesce(array_length(e, 1), 0) < 2 OR coalesce(array_length(n, 1), 0) < 2
+     OR array_length(e, 1) % 2 = 1 OR array_length(n, 1) % 2 = 1 OR e[1] <> n[1] THEN
+    RETURN true;
+  END IF;
+  WHILE i <= least(array_length(e, 1), array_length(n, 1)) LOOP
+    IF e[i] !~ '^[0-9]{1,18}$' OR n[i] !~ '^[0-9]{1,18}$' THEN
+      RETURN true;
+    END IF;
+    ge := e[i]::bigint;
+    gn := n[i]::bigint;
+    IF gn < ge THEN
+      RETURN false;
+    ELSIF gn > ge THEN
+      RETURN true;
+    END IF;
+    IF i + 1 <= least(array_length(e, 1), array_length(n, 1)) AND e[i + 1] <> n[i + 1] THEN
+      RETURN true;
+    END IF;
+    i := i + 2;
+  END LOOP;
+  RETURN true;
+END
+$$;
+
+-- Writes a node's status for the engine (R-EXEC-6, R-EXEC-27): 1 when written, 0 when the row's
+-- stamp is newer (a stale write, discarded without error, R-EXEC-26), -1 when the caller's lease
+-- token is no longer current (another engine took the instance over).
+DROP FUNCTION IF EXISTS df_engine.write_node(text, text, uuid, text, text, text, boolean);
+CREATE OR REPLACE FUNCTION df_engine.write_node(
+    p_instance_id text, p_node_id text, p_lease_token uuid, p_status text, p_result text,
+    p_stamp text, p_result_is_json boolean, p_broke boolean)
+RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM 1 FROM df_engine.runs r
+   WHERE r.instance_id = p_instance_id AND r.lease_token = p_lease_token;
+  IF NOT FOUND THEN
+    RETURN -1;
+  END IF;
+  UPDATE df.nodes n
+     SET status = p_status,
+         result = CASE WHEN p_status IN ('completed', 'failed') AND p_result IS NOT NULL THEN
+                    CASE WHEN p_result_is_json THEN p_result::jsonb ELSE to_jsonb(p_result) END
+                  END,
+         status_details = jsonb_build_object('execution_id', p_stamp),
+         updated_at = now()
+   WHERE n.instance_id = p_instance_id AND n.id = p_node_id
+     AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  IF p_status IN ('completed', 'failed') AND p_result IS NOT NULL THEN
+    INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
+    VALUES (p_instance_id, p_node_id, p_result, p_broke)
+    ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = EXCLUDED.broke;
+  END IF;
+  RETURN 1;
+END
+$$;
+
+-- The checkpoint of a SQL step (R-DIFF-1), called on the step's own connection as the submitting
+-- role, in the step's transaction: the node's completion, its exact output, and its named result
+-- in its scope (R-SUB-13), all only while the caller's lease token is current (FOR SHARE keeps a
+-- takeover from committing in between; a stale token rolls the whole step back with DF001).
+CREATE OR REPLACE FUNCTION df_engine.checkpoint_step(
+    p_instance_id text, p_node_id text, p_lease_token uuid, p_output text, p_stamp text,
+    p_scope_id text, p_result_name text)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM 1 FROM df_engine.runs r
+   WHERE r.instance_id = p_instance_id AND r.lease_token = p_lease_token
+     FOR SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF001',
+      MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',
+                       p_instance_id);
+  END IF;
+  UPDATE df.nodes n
+     SET status = 'completed', result = p_output::jsonb,
+         status_details = jsonb_build_object('execution_id', p_stamp), updated_at = now()
+   WHERE n.instance_id = p_instance_id AND n.id = p_node_id
+     AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
+  INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
+  VALUES (p_instance_id, p_node_id, p_output, false)
+  ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = false;
+  IF p_result_name IS NOT NULL THEN
+    INSERT INTO df_engine.scopes (instance_id, scope_id, results)
+    VALUES (p_instance_id, p_scope_id, jsonb_build_object(p_result_name, p_output))
+    ON CONFLICT (instance_id, scope_id)
+    DO UPDATE SET results = df_engine.scopes.results || jsonb_build_object(p_result_name, p_output);
+  END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION df_engine.stamp_accepts(text, text),
+  df_engine.write_node(text, text, uuid, text, text, text, boolean, boolean),
+  df_engine.checkpoint_step(text, text, uuid, text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION df_engine.stamp_accepts(text, text),
+  df_engine.checkpoint_step(text, text, uuid, text, text, text, text) TO PUBLIC;
