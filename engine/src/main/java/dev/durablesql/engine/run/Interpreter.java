@@ -49,10 +49,13 @@ import java.util.function.BooleanSupplier;
  */
 final class Interpreter {
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** R-EXEC-17: the iteration number a loop may not reach. */
   private static final int MAX_ITERATIONS = 100_000;
+
   /** R-EXEC-17: an iteration shorter than this waits out the rest. */
   private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
+
   /** R-SUB-13: named, but never stored under that name. */
   private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
 
@@ -65,8 +68,10 @@ final class Interpreter {
   private final Execution execution;
   private final Map<String, ScopeState> savedScopes;
   private final Substitution.Variables variables;
+
   /** Nodes whose loaded state is stale: they ran again in this walk. */
   private final Map<String, GraphNode> fresh = new ConcurrentHashMap<>();
+
   private final ExecutorService branches =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-branch-", 0).factory());
 
@@ -268,8 +273,7 @@ final class Interpreter {
                   + " steps");
     } else {
       Attempts spent = instance.attempts(node.id());
-      Optional<String> name =
-          node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
+      Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
       StepOutcome step =
           sqlStep.run(
               new SqlStep.Target(
@@ -356,8 +360,7 @@ final class Interpreter {
       if (conditionId == null) {
         return new Outcome.Failed("IF node " + node.id() + " has no condition_node in its query");
       }
-      Outcome evaluated =
-          execute(instance.node(conditionId), scope, retry, false, cancellation);
+      Outcome evaluated = execute(instance.node(conditionId), scope, retry, false, cancellation);
       if (!(evaluated instanceof Outcome.Completed completed)) {
         return evaluated;
       }
@@ -452,18 +455,17 @@ final class Interpreter {
       children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
       tokens[i] = cancellation.child();
       running.add(
-          branches.submit(
-              () -> {
-                Object result;
-                try {
-                  result = execute(roots[index], children[index], retry, true, tokens[index]);
-                } catch (BranchCancelled e) {
-                  result = e;
-                } catch (RuntimeException | InterruptedException e) {
-                  result = e;
-                }
-                finished.add(Map.entry(index, result));
-              }));
+          branches.submit(() -> {
+            Object result;
+            try {
+              result = execute(roots[index], children[index], retry, true, tokens[index]);
+            } catch (BranchCancelled e) {
+              result = e;
+            } catch (RuntimeException | InterruptedException e) {
+              result = e;
+            }
+            finished.add(Map.entry(index, result));
+          }));
     }
     Outcome.Suspended waiting = null;
     for (int received = 0; received < 2; received++) {
@@ -490,10 +492,7 @@ final class Interpreter {
         return switch (outcome) {
           case Outcome.Failed failed ->
               new Outcome.Failed(
-                  "RACE "
-                      + (winner == 0 ? "left" : "right")
-                      + " branch failed: "
-                      + failed.error());
+                  "RACE " + (winner == 0 ? "left" : "right") + " branch failed: " + failed.error());
           default -> outcome;
         };
       }
@@ -533,8 +532,7 @@ final class Interpreter {
       throws InterruptedException {
     GraphNode body = child(node.left());
     Optional<GraphNode> condition =
-        Optional.ofNullable(config(node).path("condition_node").asText(null))
-            .map(instance::node);
+        Optional.ofNullable(config(node).path("condition_node").asText(null)).map(instance::node);
     Instant started =
         Optional.ofNullable(savedScopes.get(scope.id()))
             .flatMap(ScopeState::iterationStartedAt)
@@ -662,7 +660,9 @@ final class Interpreter {
     JsonNode config = config(node);
     String expression = config.path("cron_expr").asText();
     ZoneId zone =
-        config.hasNonNull("time_zone") ? ZoneId.of(config.get("time_zone").asText()) : ZoneOffset.UTC;
+        config.hasNonNull("time_zone")
+            ? ZoneId.of(config.get("time_zone").asText())
+            : ZoneOffset.UTC;
     Instant now = scopes.now();
     Optional<Instant> next;
     try {

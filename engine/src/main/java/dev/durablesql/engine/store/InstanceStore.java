@@ -160,8 +160,8 @@ public final class InstanceStore {
   }
 
   /**
-   * Writes a node's status through the stamp fence (R-EXEC-26): false when the row carries a
-   * newer stamp (the write is discarded), {@link LeaseLostException} when the lease is gone.
+   * Writes a node's status through the stamp fence (R-EXEC-26): false when the row carries a newer
+   * stamp (the write is discarded), {@link LeaseLostException} when the lease is gone.
    *
    * @param result the result text (completed) or error text (failed); null for running
    * @param resultIsJson whether {@code result} is JSON (else it is stored as a JSON string)
@@ -176,8 +176,7 @@ public final class InstanceStore {
       boolean broke) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT df_engine.write_node(?, ?, ?, ?, ?, ?, ?, ?)")) {
+            connection.prepareStatement("SELECT df_engine.write_node(?, ?, ?, ?, ?, ?, ?, ?)")) {
       statement.setString(1, claim.id());
       statement.setString(2, nodeId);
       statement.setObject(3, claim.leaseToken());
@@ -310,8 +309,8 @@ public final class InstanceStore {
   }
 
   /**
-   * Stamps the nodes still {@code running} in the scopes under {@code scopeId} (a RACE loser's)
-   * as failed with {@code text} (R-DIFF-9).
+   * Stamps the nodes still {@code running} in the scopes under {@code scopeId} (a RACE loser's) as
+   * failed with {@code text} (R-DIFF-9).
    */
   public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
     try (Connection connection = dataSource.getConnection()) {

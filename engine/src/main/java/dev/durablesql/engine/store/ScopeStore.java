@@ -20,8 +20,8 @@ import javax.sql.DataSource;
 
 /**
  * The executor's durable state beyond df.nodes: scopes (generation, named results), timers and
- * signal waits (df_engine.scopes, timers, waits, signals). Writes are bookkeeping on the
- * management pool; each is fenced by the claim's lease token.
+ * signal waits (df_engine.scopes, timers, waits, signals). Writes are bookkeeping on the management
+ * pool; each is fenced by the claim's lease token.
  */
 public final class ScopeStore {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,8 +111,8 @@ public final class ScopeStore {
 
   /**
    * A connection in a transaction that commits synchronously, unlike the rest of the management
-   * pool's bookkeeping (docs/architecture.md): timers and scope generations must survive a crash
-   * of PostgreSQL, or a resumed instance would re-arm a timer or repeat an iteration.
+   * pool's bookkeeping (docs/architecture.md): timers and scope generations must survive a crash of
+   * PostgreSQL, or a resumed instance would re-arm a timer or repeat an iteration.
    */
   private Connection durable() throws SQLException {
     Connection connection = dataSource.getConnection();
@@ -174,9 +174,9 @@ public final class ScopeStore {
 
   /**
    * Looks for a signal for a wait (R-DIFF-3): one already delivered to this wait, else the oldest
-   * kept signal of that name, which it consumes; with neither, registers the wait (so that a
-   * signal arriving later is delivered to it) and returns none. Runs under the instance's claim
-   * row lock, which the signal trigger takes too, so that no signal slips between the two.
+   * kept signal of that name, which it consumes; with neither, registers the wait (so that a signal
+   * arriving later is delivered to it) and returns none. Runs under the instance's claim row lock,
+   * which the signal trigger takes too, so that no signal slips between the two.
    */
   public SignalDelivery takeSignal(
       ClaimedInstance claim, String nodeId, String stamp, String name, Optional<Instant> dueAt) {

@@ -56,7 +56,10 @@ class ControlFlowTest {
   @Test
   void aNamedResultIsSubstitutedIntoALaterStep() throws Exception {
     String id =
-        run(then(named(sql("SELECT 21 AS x, 'a''b' AS s"), "first"), sql("SELECT $first * 2 AS doubled, $first.s AS s")));
+        run(
+            then(
+                named(sql("SELECT 21 AS x, 'a''b' AS s"), "first"),
+                sql("SELECT $first * 2 AS doubled, $first.s AS s")));
 
     assertThat(workflows.status(id)).isEqualTo("completed");
     assertThat(workflows.result(id))
@@ -79,7 +82,11 @@ class ControlFlowTest {
   @Test
   void ifRunsOnlyTheBranchTheConditionPicks() throws Exception {
     String id =
-        run(ifNode(sql("SELECT 0 = 1 AS no"), sql("SELECT 'then' AS taken"), sql("SELECT 'else' AS taken")));
+        run(
+            ifNode(
+                sql("SELECT 0 = 1 AS no"),
+                sql("SELECT 'then' AS taken"),
+                sql("SELECT 'else' AS taken")));
 
     assertThat(workflows.result(id)).contains("\"taken\": \"else\"");
     assertThat(nodeStatus(id, "SELECT 'then' AS taken")).isEqualTo("pending");
@@ -99,7 +106,8 @@ class ControlFlowTest {
 
   @Test
   void joinRunsBranchesInChildScopesAndReturnsTheirResultsInOrder() throws Exception {
-    String id = run(join(named(sql("SELECT 1 AS a"), "left"), sql("SELECT 2 AS b"), sql("SELECT 3 AS c")));
+    String id =
+        run(join(named(sql("SELECT 1 AS a"), "left"), sql("SELECT 2 AS b"), sql("SELECT 3 AS c")));
 
     assertThat(workflows.result(id))
         .isEqualTo(
@@ -116,7 +124,10 @@ class ControlFlowTest {
   @Test
   void joinResultsNamedInABranchAreVisibleAfterTheJoin() throws Exception {
     String id =
-        run(then(join(named(sql("SELECT 5 AS five"), "five"), sql("SELECT 1")), sql("SELECT $five + 1 AS six")));
+        run(
+            then(
+                join(named(sql("SELECT 5 AS five"), "five"), sql("SELECT 1")),
+                sql("SELECT $five + 1 AS six")));
 
     assertThat(workflows.result(id)).contains("\"six\": 6");
   }
@@ -142,7 +153,8 @@ class ControlFlowTest {
     String id = run(race(sql("SELECT pg_sleep(20) AS slow"), sql("SELECT 'fast' AS who")));
     long millis = (System.nanoTime() - started) / 1_000_000;
 
-    assertThat(workflows.result(id)).isEqualTo("{\"rows\": [{\"who\": \"fast\"}], \"row_count\": 1}");
+    assertThat(workflows.result(id))
+        .isEqualTo("{\"rows\": [{\"who\": \"fast\"}], \"row_count\": 1}");
     assertThat(millis).as("the loser did not hold the race up").isLessThan(15_000);
     assertThat(
             workflows.queryAsSuperuser(
@@ -167,7 +179,9 @@ class ControlFlowTest {
 
     assertThat(workflows.status(id)).isEqualTo("completed");
     assertThat(workflows.result(id)).isEqualTo("\"done\"");
-    assertThat(workflows.queryAsSuperuser("SELECT n::text FROM public.counters WHERE name = ?", "break"))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT n::text FROM public.counters WHERE name = ?", "break"))
         .isEqualTo("3");
     assertThat(
             workflows.queryAsSuperuser(
@@ -191,21 +205,25 @@ class ControlFlowTest {
 
   @Test
   void aLoopAfterAStepRunsInItsOwnScopeAndTheStepRunsOnce() throws Exception {
-    workflows.executeAsSuperuser("INSERT INTO public.counters (name) VALUES ('prefix'), ('nested')");
+    workflows.executeAsSuperuser(
+        "INSERT INTO public.counters (name) VALUES ('prefix'), ('nested')");
     String id =
         run(
             then(
                 sql("UPDATE public.counters SET n = n + 1 WHERE name = 'prefix'"),
                 loop(
                     then(
-                        sql("UPDATE public.counters SET n = n + 1 WHERE name = 'nested' RETURNING n"),
+                        sql(
+                            "UPDATE public.counters SET n = n + 1 WHERE name = 'nested' RETURNING n"),
                         ifNode(
                             sql("SELECT n >= 2 FROM public.counters WHERE name = 'nested'"),
                             breakWith("{\"nested\":true}"),
                             sql("SELECT 'again'"))))));
 
     assertThat(workflows.result(id)).isEqualTo("{\"nested\": true}");
-    assertThat(workflows.queryAsSuperuser("SELECT n::text FROM public.counters WHERE name = ?", "prefix"))
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT n::text FROM public.counters WHERE name = ?", "prefix"))
         .isEqualTo("1");
     assertThat(
             workflows.queryAsSuperuser(

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Timers and signal waits (SPEC.md §7.8, §10, R-DIFF-3): a waiting instance holds no claim, a
- * timer keeps its deadline across an engine restart, and no signal is lost.
+ * Timers and signal waits (SPEC.md §7.8, §10, R-DIFF-3): a waiting instance holds no claim, a timer
+ * keeps its deadline across an engine restart, and no signal is lost.
  */
 class WaitsTest {
   @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
@@ -76,7 +76,9 @@ class WaitsTest {
     assertThat(
             workflows.queryAsSuperuser(
                 "SELECT (max(n.updated_at) >= ?::timestamptz)::text FROM df.nodes n"
-                    + " WHERE n.instance_id = '" + id + "' AND n.node_type = 'SLEEP'",
+                    + " WHERE n.instance_id = '"
+                    + id
+                    + "' AND n.node_type = 'SLEEP'",
                 due))
         .isEqualTo("true");
     assertThat(
@@ -118,8 +120,7 @@ class WaitsTest {
 
   @Test
   void aSignalThatArrivesBeforeItsWaitIsKeptForIt() throws Exception {
-    String id =
-        workflows.start(ALICE, literal(then(sleep(1), named(signal("early", null), "s"))));
+    String id = workflows.start(ALICE, literal(then(sleep(1), named(signal("early", null), "s"))));
     sendSignal(id, "early", "\"kept\"");
 
     try (Engine engine = engine("early-engine")) {
@@ -131,8 +132,7 @@ class WaitsTest {
 
   @Test
   void oneSignalReachesEveryBranchWaitingOnItsName() throws Exception {
-    String id =
-        workflows.start(ALICE, literal(join(signal("all", null), signal("all", null))));
+    String id = workflows.start(ALICE, literal(join(signal("all", null), signal("all", null))));
     try (Engine engine = engine("fan-out-engine")) {
       await()
           .atMost(Duration.ofSeconds(10))
@@ -182,7 +182,8 @@ class WaitsTest {
     }
     assertThat(
             workflows.queryAsSuperuser(
-                "SELECT status || ':' || (result #>> '{}') FROM df.nodes WHERE instance_id = ?", id))
+                "SELECT status || ':' || (result #>> '{}') FROM df.nodes WHERE instance_id = ?",
+                id))
         .startsWith("failed:cancelled");
   }
 }

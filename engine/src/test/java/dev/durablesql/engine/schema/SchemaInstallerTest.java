@@ -63,8 +63,9 @@ class SchemaInstallerTest {
     String database = emptyDatabase();
     new SchemaInstaller(dataSource(database, postgres.superuser())).install();
     List<Migration> changed = new ArrayList<>(MigrationCatalog.load(getClass().getClassLoader()));
-    Migration dsl = changed.get(2);
-    changed.set(2, new Migration(dsl.fileName(), dsl.sql() + "\n-- changed\n"));
+    int index = indexOf(changed, "R__020_dsl.sql");
+    Migration dsl = changed.get(index);
+    changed.set(index, new Migration(dsl.fileName(), dsl.sql() + "\n-- changed\n"));
 
     SchemaInstaller.Result result =
         new SchemaInstaller(dataSource(database, postgres.superuser()), changed).install();
@@ -123,6 +124,15 @@ class SchemaInstallerTest {
             () -> new SchemaInstaller(dataSource(database, postgres.superuser())).install())
         .isInstanceOf(EngineException.class)
         .hasMessageContaining("was not installed by durable-sql");
+  }
+
+  private static int indexOf(List<Migration> migrations, String fileName) {
+    for (int i = 0; i < migrations.size(); i++) {
+      if (migrations.get(i).fileName().equals(fileName)) {
+        return i;
+      }
+    }
+    throw new IllegalArgumentException("no schema file " + fileName);
   }
 
   private static String emptyDatabase() throws SQLException {
