@@ -62,7 +62,8 @@ public final class Engine implements AutoCloseable {
               config.jdbcUrl(),
               config.maxUserConnections(),
               config.maxConnectionsPerRole(),
-              config.executionAcquireTimeout());
+              config.executionAcquireTimeout(),
+              config.roleSecretsDirectory());
       RunningInstances running = new RunningInstances();
       InstanceRunner runner =
           new InstanceRunner(

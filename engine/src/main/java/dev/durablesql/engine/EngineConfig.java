@@ -2,6 +2,7 @@ package dev.durablesql.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -27,6 +28,8 @@ import java.util.Optional;
  * @param shutdownGracePeriod how long running steps may finish at shutdown
  * @param retries the default retry policy of steps (R-DIFF-2)
  * @param retention how long finished instances are kept (R-OPS-5)
+ * @param roleSecretsDirectory a folder holding one file per role, named after it, with that role's
+ *     password, for the engine's logins as submitting roles (docs/authentication.md)
  */
 public record EngineConfig(
     String jdbcUrl,
@@ -45,7 +48,8 @@ public record EngineConfig(
     int claimBatchSize,
     Duration shutdownGracePeriod,
     Retries retries,
-    Retention retention) {
+    Retention retention,
+    Optional<Path> roleSecretsDirectory) {
 
   /** The default retry policy; a node's df.retry overrides it. */
   public record Retries(int maxAttempts, Duration initialDelay, Duration maxDelay) {
@@ -80,6 +84,7 @@ public record EngineConfig(
   }
 
   public EngineConfig {
+    requireNonNull(roleSecretsDirectory, "roleSecretsDirectory is null");
     requireNonNull(retries, "retries is null");
     requireNonNull(retention, "retention is null");
     requireNonNull(jdbcUrl, "jdbcUrl is null");
@@ -136,7 +141,8 @@ public record EngineConfig(
         32,
         Duration.ofSeconds(5),
         Retries.defaults(),
-        Retention.defaults());
+        Retention.defaults(),
+        Optional.empty());
   }
 
   /** {@code host-pid}, unique enough to tell engines apart in leases and logs. */
@@ -168,7 +174,8 @@ public record EngineConfig(
         claimBatchSize,
         shutdownGracePeriod,
         retries,
-        retention);
+        retention,
+        roleSecretsDirectory);
   }
 
   public EngineConfig withEngineName(String value) {
@@ -189,7 +196,8 @@ public record EngineConfig(
         claimBatchSize,
         shutdownGracePeriod,
         retries,
-        retention);
+        retention,
+        roleSecretsDirectory);
   }
 
   public EngineConfig withLease(Duration lease, Duration heartbeat) {
@@ -210,7 +218,8 @@ public record EngineConfig(
         claimBatchSize,
         shutdownGracePeriod,
         retries,
-        retention);
+        retention,
+        roleSecretsDirectory);
   }
 
   public EngineConfig withRetries(Retries value) {
@@ -231,7 +240,8 @@ public record EngineConfig(
         claimBatchSize,
         shutdownGracePeriod,
         value,
-        retention);
+        retention,
+        roleSecretsDirectory);
   }
 
   public EngineConfig withRetention(Retention value) {
@@ -252,7 +262,30 @@ public record EngineConfig(
         claimBatchSize,
         shutdownGracePeriod,
         retries,
-        value);
+        value,
+        roleSecretsDirectory);
+  }
+
+  public EngineConfig withRoleSecretsDirectory(Path value) {
+    return new EngineConfig(
+        jdbcUrl,
+        user,
+        password,
+        engineName,
+        installSchema,
+        maxConcurrentInstances,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        executionAcquireTimeout,
+        maxManagementConnections,
+        leaseDuration,
+        heartbeatInterval,
+        pollInterval,
+        claimBatchSize,
+        shutdownGracePeriod,
+        retries,
+        retention,
+        Optional.of(value));
   }
 
   @Override

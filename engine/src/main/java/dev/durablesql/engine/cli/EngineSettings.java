@@ -42,7 +42,14 @@ final class EngineSettings {
             config.duration("retry-initial-delay"),
             config.duration("retry-max-delay")),
         new EngineConfig.Retention(
-            config.integer("retention-days"), config.duration("reconcile-interval")));
+            config.integer("retention-days"), config.duration("reconcile-interval")),
+        config.optionalString("role-secrets-dir").map(EngineSettings::expandHome));
+  }
+
+  private static java.nio.file.Path expandHome(String path) {
+    return path.startsWith("~/")
+        ? java.nio.file.Path.of(System.getProperty("user.home"), path.substring(2))
+        : java.nio.file.Path.of(path);
   }
 
   /** One plain connection with the configured credentials, for one-off commands. */

@@ -31,6 +31,11 @@ public final class Settings {
                   "Role the engine logs in as for management work; it owns the df schema."),
               Setting.secret(
                   "password", "Password of that role; unset means pgpass, trust or peer."),
+              Setting.text(
+                  "role-secrets-dir",
+                  null,
+                  "Folder with one file per submitting role holding its password; unset means"
+                      + " pgpass, trust or peer."),
               Setting.flag(
                   "install-schema", true, "Apply pending df schema migrations when starting."),
               Setting.text(

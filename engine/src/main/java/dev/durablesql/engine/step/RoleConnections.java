@@ -33,6 +33,7 @@ public final class RoleConnections implements AutoCloseable {
   private final int maxUserConnections;
   private final int maxConnectionsPerRole;
   private final Duration acquireTimeout;
+  private final Optional<java.nio.file.Path> secrets;
   private final Semaphore slots;
   private final Map<PoolKey, HikariDataSource> pools = new ConcurrentHashMap<>();
   private final ReentrantLock creating = new ReentrantLock();
@@ -41,6 +42,20 @@ public final class RoleConnections implements AutoCloseable {
 
   public RoleConnections(
       String jdbcUrl, int maxUserConnections, int maxConnectionsPerRole, Duration acquireTimeout) {
+    this(jdbcUrl, maxUserConnections, maxConnectionsPerRole, acquireTimeout, Optional.empty());
+  }
+
+  /**
+   * @param secrets a folder with one file per role, named after the role, holding its password;
+   *     roles without a file log in without one (trust, peer or pgpass)
+   */
+  public RoleConnections(
+      String jdbcUrl,
+      int maxUserConnections,
+      int maxConnectionsPerRole,
+      Duration acquireTimeout,
+      Optional<java.nio.file.Path> secrets) {
+    this.secrets = requireNonNull(secrets, "secrets is null");
     this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
     this.maxUserConnections = maxUserConnections;
     this.maxConnectionsPerRole = maxConnectionsPerRole;
@@ -100,6 +115,7 @@ public final class RoleConnections implements AutoCloseable {
     config.setPoolName("df-steps-" + key.role() + key.database().map(d -> "@" + d).orElse(""));
     config.setJdbcUrl(key.database().map(d -> withDatabase(jdbcUrl, d)).orElse(jdbcUrl));
     config.setUsername(key.role());
+    secretOf(key.role()).ifPresent(config::setPassword);
     config.setMaximumPoolSize(maxConnectionsPerRole);
     config.setMinimumIdle(0);
     config.setIdleTimeout(60_000);
@@ -112,6 +128,26 @@ public final class RoleConnections implements AutoCloseable {
     // Text results only: the row encoder reads every type from its text form.
     config.addDataSourceProperty("binaryTransfer", "false");
     return new HikariDataSource(config);
+  }
+
+  /**
+   * The role's password from the secrets folder, read when its pool is created (so a changed
+   * password needs an engine restart). A role name that is not a plain file name has no secret.
+   */
+  private Optional<String> secretOf(String role) {
+    if (secrets.isEmpty() || role.contains("/") || role.startsWith(".")) {
+      return Optional.empty();
+    }
+    java.nio.file.Path file = secrets.get().resolve(role);
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(java.nio.file.Files.readString(file).strip());
+    } catch (java.io.IOException e) {
+      log.warn("Cannot read the secret of role {} from {}: {}", role, file, e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /** Replaces the database of a PostgreSQL JDBC URL, keeping host, port and parameters. */

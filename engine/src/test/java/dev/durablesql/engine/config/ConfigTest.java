@@ -20,6 +20,7 @@ class ConfigTest {
     assertThat(config.optionalString("url")).isEmpty();
     assertThat(config.optionalString("user")).isEmpty();
     assertThat(config.optionalString("password")).isEmpty();
+    assertThat(config.optionalString("role-secrets-dir")).isEmpty();
     assertThat(config.bool("install-schema")).isTrue();
     assertThat(config.optionalString("engine-name")).isEmpty();
     assertThat(config.integer("max-concurrent-instances")).isEqualTo(256);
@@ -43,7 +44,7 @@ class ConfigTest {
         .isEqualTo(Path.of(System.getProperty("user.home"), ".durable-sql", "pg17"));
     assertThat(config.integer("pg-port")).isEqualTo(55433);
     assertThat(config.string("log-level")).isEqualTo("info");
-    assertThat(Settings.standard().all()).hasSize(25);
+    assertThat(Settings.standard().all()).hasSize(26);
   }
 
   @Test

@@ -52,6 +52,7 @@ class SettingsTest {
             "url",
             "user",
             "password",
+            "role-secrets-dir",
             "install-schema",
             "engine-name",
             "max-concurrent-instances",

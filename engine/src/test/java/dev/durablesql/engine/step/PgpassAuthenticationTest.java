@@ -44,12 +44,16 @@ class PgpassAuthenticationTest {
             + " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'carol') THEN"
             + "   CREATE ROLE carol LOGIN PASSWORD 'carol-secret'; END IF;"
             + " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'dave') THEN"
-            + "   CREATE ROLE dave LOGIN PASSWORD 'dave-secret'; END IF; END $$;"
-            + " SELECT df.grant_usage('carol'); SELECT df.grant_usage('dave');");
+            + "   CREATE ROLE dave LOGIN PASSWORD 'dave-secret'; END IF;"
+            + " IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'erin') THEN"
+            + "   CREATE ROLE erin LOGIN PASSWORD 'erin-secret'; END IF; END $$;"
+            + " SELECT df.grant_usage('carol'); SELECT df.grant_usage('dave');"
+            + " SELECT df.grant_usage('erin');");
     originalHba = Files.readString(hbaFile);
     Files.writeString(
         hbaFile,
         "host all carol 127.0.0.1/32 scram-sha-256\nhost all dave 127.0.0.1/32 scram-sha-256\n"
+            + "host all erin 127.0.0.1/32 scram-sha-256\n"
             + originalHba);
     workflows.executeAsSuperuser("SELECT pg_reload_conf()");
   }
@@ -87,6 +91,21 @@ class PgpassAuthenticationTest {
                 "SELECT n.result #>> '{}' FROM df.nodes n WHERE n.instance_id = ?", daves))
         .contains("as role dave")
         .containsIgnoringCase("password");
+  }
+
+  @Test
+  void theEngineReadsARolesPasswordFromTheSecretsFolder() throws Exception {
+    Path secrets = Files.createDirectories(folder.resolve("secrets"));
+    Files.writeString(secrets.resolve("erin"), "erin-secret\n");
+    String erins = start("erin", "erin-secret", literal("SELECT current_user AS me"));
+
+    try (Engine engine =
+        Engine.start(postgres.engineConfig("secrets-engine").withRoleSecretsDirectory(secrets))) {
+      workflows.awaitTerminal(erins);
+    }
+
+    assertThat(workflows.status(erins)).isEqualTo("completed");
+    assertThat(workflows.result(erins)).contains("\"me\": \"erin\"");
   }
 
   /** df.start as a password-protected role, logging in with its password. */
