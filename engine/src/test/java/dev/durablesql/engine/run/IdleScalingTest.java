@@ -31,7 +31,11 @@ class IdleScalingTest {
     try (Connection alice = postgres.connectAs(ALICE);
         Statement statement = alice.createStatement()) {
       statement.execute(
-          "SELECT df.start(" + literal(signal("go", null)) + ") FROM generate_series(1, " + count + ")");
+          "SELECT df.start("
+              + literal(signal("go", null))
+              + ") FROM generate_series(1, "
+              + count
+              + ")");
     }
     long heapBefore = usedHeap();
 
