@@ -77,9 +77,11 @@ public final class Engine implements AutoCloseable {
                   config.retries().maxDelay()),
               running,
               stopping::get);
+      InstanceClaimer claimer =
+          new InstanceClaimer(management, config.engineName(), config.leaseDuration());
       this.dispatcher =
           new Dispatcher(
-              new InstanceClaimer(management, config.engineName(), config.leaseDuration()),
+              claimer,
               runner,
               store,
               wake,
@@ -95,7 +97,7 @@ public final class Engine implements AutoCloseable {
               running::cancel);
       this.listener =
           new WakeupListener(config.jdbcUrl(), listenerProperties(config), wake, running::cancel);
-      this.claimLoop = new ClaimLoop(dispatcher, wake, config.pollInterval());
+      this.claimLoop = new ClaimLoop(dispatcher, claimer, wake, config.pollInterval());
       this.retention =
           new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {

@@ -45,6 +45,24 @@ public final class InstanceClaimer {
     this.leaseDuration = requireNonNull(leaseDuration, "leaseDuration is null");
   }
 
+  /**
+   * When the next unclaimed instance falls due (a parked timer), if any does; empty when none or
+   * when the database cannot be asked (the caller then polls as usual).
+   */
+  public java.util.Optional<java.time.Instant> nextDue() {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT min(wake_at) FROM df_engine.runs WHERE lease_owner IS NULL"
+                    + " AND wake_at < 'infinity'");
+        ResultSet row = statement.executeQuery()) {
+      java.sql.Timestamp due = row.next() ? row.getTimestamp(1) : null;
+      return java.util.Optional.ofNullable(due).map(java.sql.Timestamp::toInstant);
+    } catch (SQLException e) {
+      return java.util.Optional.empty();
+    }
+  }
+
   /** Claims at most {@code limit} instances; returns the ones claimed, maybe none. */
   public List<ClaimedInstance> claim(int limit) {
     if (limit < 1) {

@@ -2,8 +2,10 @@ package dev.durablesql.engine.run;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.WakeSignal;
 import java.time.Duration;
+import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,13 +17,16 @@ public final class ClaimLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClaimLoop.class);
 
   private final Dispatcher dispatcher;
+  private final InstanceClaimer claimer;
   private final WakeSignal wake;
   private final Duration pollInterval;
   private final Thread thread;
   private volatile boolean running = true;
 
-  public ClaimLoop(Dispatcher dispatcher, WakeSignal wake, Duration pollInterval) {
+  public ClaimLoop(
+      Dispatcher dispatcher, InstanceClaimer claimer, WakeSignal wake, Duration pollInterval) {
     this.dispatcher = requireNonNull(dispatcher, "dispatcher is null");
+    this.claimer = requireNonNull(claimer, "claimer is null");
     this.wake = requireNonNull(wake, "wake is null");
     this.pollInterval = requireNonNull(pollInterval, "pollInterval is null");
     this.thread = Thread.ofPlatform().name("df-claimer").unstarted(this::loop);
@@ -39,7 +44,7 @@ public final class ClaimLoop implements AutoCloseable {
           // Claimed a batch; there may be more.
         }
         backoff = pollInterval;
-        wake.await(pollInterval);
+        wake.await(untilNextDue());
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {
@@ -58,6 +63,19 @@ public final class ClaimLoop implements AutoCloseable {
                 : backoff.multipliedBy(2);
       }
     }
+  }
+
+  /**
+   * How long to sleep: the poll interval, or less when a parked instance (a timer) falls due
+   * sooner, so that timers fire on time rather than up to a poll interval late.
+   */
+  private Duration untilNextDue() {
+    return claimer
+        .nextDue()
+        .map(due -> Duration.between(Instant.now(), due))
+        .filter(wait -> wait.compareTo(pollInterval) < 0)
+        .map(wait -> wait.isNegative() ? Duration.ZERO : wait)
+        .orElse(pollInterval);
   }
 
   /** Stops claiming; instances already running are the dispatcher's to stop. */

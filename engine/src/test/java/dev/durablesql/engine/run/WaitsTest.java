@@ -60,7 +60,7 @@ class WaitsTest {
 
   @Test
   void aSleepParksTheInstanceAndKeepsItsDeadlineAcrossAnEngineRestart() throws Exception {
-    String id = workflows.start(ALICE, literal(then(sleep(2), sql("SELECT 'woke' AS state"))));
+    String id = workflows.start(ALICE, literal(then(sleep(3), sql("SELECT 'woke' AS state"))));
     try (Engine first = engine("sleep-first")) {
       awaitParked(id);
     }
@@ -85,7 +85,7 @@ class WaitsTest {
             workflows.queryAsSuperuser(
                 "SELECT result::text FROM df.nodes WHERE instance_id = ? AND node_type = 'SLEEP'",
                 id))
-        .isEqualTo("{\"slept\": true, \"seconds\": 2}");
+        .isEqualTo("{\"slept\": true, \"seconds\": 3}");
   }
 
   @Test

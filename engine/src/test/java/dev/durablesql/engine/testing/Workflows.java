@@ -48,10 +48,12 @@ public final class Workflows {
     return queryAsSuperuser("SELECT df.result(?)", instanceId);
   }
 
-  public String queryAsSuperuser(String sql, String parameter) throws SQLException {
+  public String queryAsSuperuser(String sql, String... parameters) throws SQLException {
     try (Connection connection = postgres.dataSource().getConnection();
         PreparedStatement statement = connection.prepareStatement(sql)) {
-      statement.setString(1, parameter);
+      for (int i = 0; i < parameters.length; i++) {
+        statement.setString(i + 1, parameters[i]);
+      }
       try (ResultSet row = statement.executeQuery()) {
         return row.next() ? row.getString(1) : null;
       }
