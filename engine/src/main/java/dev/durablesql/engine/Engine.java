@@ -93,6 +93,7 @@ public final class Engine implements AutoCloseable {
               config.engineName(),
               config.leaseDuration(),
               config.heartbeatInterval(),
+              dispatcher::heldInstances,
               store::cancelledAmongHeld,
               running::cancel);
       this.listener =

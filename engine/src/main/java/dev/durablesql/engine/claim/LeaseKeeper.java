@@ -31,6 +31,7 @@ public final class LeaseKeeper implements AutoCloseable {
   private final Duration leaseDuration;
   private final Duration interval;
   private final Supplier<List<String>> cancelledInstances;
+  private final Supplier<List<String>> heldInstances;
   private final Consumer<String> onCancel;
   private final UUID epochId = UUID.randomUUID();
   private final ScheduledExecutorService timer =
@@ -38,6 +39,7 @@ public final class LeaseKeeper implements AutoCloseable {
           Thread.ofPlatform().daemon().name("df-heartbeat").factory());
 
   /**
+   * @param heldInstances the instances this engine is working on; only their leases are renewed
    * @param cancelledInstances the held instances that were cancelled meanwhile; polled at every
    *     beat, so that a cancel whose NOTIFY was missed still stops the instance
    * @param onCancel told each of them
@@ -47,12 +49,14 @@ public final class LeaseKeeper implements AutoCloseable {
       String engineName,
       Duration leaseDuration,
       Duration interval,
+      Supplier<List<String>> heldInstances,
       Supplier<List<String>> cancelledInstances,
       Consumer<String> onCancel) {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
     this.engineName = requireNonNull(engineName, "engineName is null");
     this.leaseDuration = requireNonNull(leaseDuration, "leaseDuration is null");
     this.interval = requireNonNull(interval, "interval is null");
+    this.heldInstances = requireNonNull(heldInstances, "heldInstances is null");
     this.cancelledInstances = requireNonNull(cancelledInstances, "cancelledInstances is null");
     this.onCancel = requireNonNull(onCancel, "onCancel is null");
   }
@@ -75,7 +79,7 @@ public final class LeaseKeeper implements AutoCloseable {
       try (PreparedStatement leases =
               connection.prepareStatement(
                   "UPDATE df_engine.runs SET lease_until = now() + make_interval(secs => ?)"
-                      + " WHERE lease_owner = ? AND lease_until IS NOT NULL");
+                      + " WHERE lease_owner = ? AND instance_id = ANY (?)");
           PreparedStatement heartbeat =
               connection.prepareStatement(
                   "INSERT INTO df._worker_epoch (epoch_id) VALUES (?)"
@@ -86,6 +90,7 @@ public final class LeaseKeeper implements AutoCloseable {
                       + " VALUES (true, 1, now()) ON CONFLICT (sentinel) DO NOTHING")) {
         leases.setDouble(1, leaseDuration.toMillis() / 1000.0);
         leases.setString(2, engineName);
+        leases.setArray(3, connection.createArrayOf("text", heldInstances.get().toArray()));
         leases.executeUpdate();
         heartbeat.setObject(1, epochId);
         heartbeat.executeUpdate();

@@ -28,6 +28,10 @@ public final class Dispatcher {
   private final InstanceStore store;
   private final WakeSignal wake;
   private final Semaphore permits;
+
+  /** The instances claimed and not yet given back: the only leases the heartbeat renews. */
+  private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private final int claimBatchSize;
   private final ExecutorService threads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-instance-", 0).factory());
@@ -56,6 +60,7 @@ public final class Dispatcher {
     List<ClaimedInstance> claimed = claimer.claim(free);
     for (ClaimedInstance instance : claimed) {
       permits.acquireUninterruptibly(); // never blocks: only the claim loop acquires
+      held.add(instance.id());
       threads.execute(() -> run(instance));
     }
     return claimed.size();
@@ -80,6 +85,7 @@ public final class Dispatcher {
           e);
       releaseQuietly(instance, RETRY_AFTER_ERROR);
     } finally {
+      held.remove(instance.id());
       permits.release();
       wake.signal(); // capacity is free: look for more work now
     }
@@ -95,6 +101,14 @@ public final class Dispatcher {
     } catch (RuntimeException e) {
       log.warn("Could not release instance {}; its lease lapses instead", instance.id(), e);
     }
+  }
+
+  /**
+   * The ids of the instances this engine is working on. A lease whose runner ended without giving
+   * it back (its release failed) is not among them, so it lapses and another claim takes over.
+   */
+  public java.util.List<String> heldInstances() {
+    return java.util.List.copyOf(held);
   }
 
   /** Waits for running instances to finish, then interrupts the rest. */

@@ -64,6 +64,9 @@ public final class SqlStep {
    * @throws LeaseLostException when another engine took the instance over; nothing was committed
    */
   public StepOutcome run(Target target, String sql) throws InterruptedException {
+    if (target.database().isPresent()) {
+      return runInOtherDatabase(target, sql);
+    }
     try (RoleConnections.StepConnection step = connections.open(target.role(), target.database())) {
       Connection connection = step.connection();
       try {
@@ -90,6 +93,62 @@ public final class SqlStep {
       return new StepOutcome.Failed(
           "SQL execution failed: " + e.getMessage(),
           e.getCause() instanceof SQLException cause && isTransient(cause.getSQLState()));
+    }
+  }
+
+  /**
+   * A step in another database than the df schema's (R-EXEC-8 {@code database}) cannot share a
+   * transaction with its checkpoint: PostgreSQL has no cross-database transactions. It commits in
+   * its own database first and is checkpointed right after, as the same role: at-least-once.
+   */
+  private StepOutcome runInOtherDatabase(Target target, String sql) throws InterruptedException {
+    String output;
+    try (RoleConnections.StepConnection step = connections.open(target.role(), target.database())) {
+      Connection connection = step.connection();
+      try {
+        connection.setAutoCommit(false);
+        limitDuration(connection, target);
+        output = execute(connection, sql, target.watcher());
+        connection.commit();
+      } catch (SQLException e) {
+        rollbackQuietly(connection);
+        if (Thread.interrupted()) {
+          throw new InterruptedException("step " + target.nodeId() + " interrupted");
+        }
+        if (NOT_IN_TRANSACTION_BLOCK.equals(e.getSQLState())) {
+          try {
+            connection.setAutoCommit(true);
+            output = execute(connection, sql, target.watcher());
+          } catch (SQLException again) {
+            return failed(again, target);
+          }
+        } else {
+          return failed(e, target);
+        }
+      }
+    } catch (StepConnectionException e) {
+      return new StepOutcome.Failed(
+          "SQL execution failed: " + e.getMessage(),
+          e.getCause() instanceof SQLException cause && isTransient(cause.getSQLState()));
+    }
+    try (RoleConnections.StepConnection home = connections.open(target.role(), Optional.empty())) {
+      Connection connection = home.connection();
+      try {
+        connection.setAutoCommit(false);
+        checkpoint(connection, target, output);
+        connection.commit();
+        return new StepOutcome.Completed(output);
+      } catch (SQLException e) {
+        rollbackQuietly(connection);
+        if (LEASE_LOST.equals(e.getSQLState())) {
+          throw new LeaseLostException(target.claim().id());
+        }
+        throw new IllegalStateException(
+            "checkpoint of step " + target.nodeId() + " after it committed", e);
+      }
+    } catch (StepConnectionException e) {
+      throw new IllegalStateException(
+          "checkpoint of step " + target.nodeId() + " after it committed", e);
     }
   }
 

@@ -33,11 +33,12 @@ public final class InstanceStore {
   public Optional<LoadedInstance> load(String instanceId) {
     try (Connection connection = dataSource.getConnection()) {
       LoadedInstance loaded;
+      // A database equal to the df schema's is the df database: its steps keep exactly-once.
       try (PreparedStatement statement =
           connection.prepareStatement(
               """
-              SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false), i.database,
-                     i.root_node
+              SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false),
+                     nullif(i.database, current_database()), i.root_node
                 FROM df.instances i
                 LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
                WHERE i.id = ?\

@@ -27,6 +27,8 @@ public final class ManagementPool {
     hikari.addDataSourceProperty("ApplicationName", "durable-sql:engine:" + config.engineName());
     hikari.addDataSourceProperty("options", "-c synchronous_commit=off");
     hikari.addDataSourceProperty("connectTimeout", "10");
+    // The engine's own statements are short; a read that hangs this long is a dead connection.
+    hikari.addDataSourceProperty("socketTimeout", "300");
     try {
       return new HikariDataSource(hikari);
     } catch (HikariPool.PoolInitializationException e) {

@@ -116,11 +116,16 @@ public final class ScopeStore {
    */
   private Connection durable() throws SQLException {
     Connection connection = dataSource.getConnection();
-    connection.setAutoCommit(false);
-    try (java.sql.Statement statement = connection.createStatement()) {
-      statement.execute("SET LOCAL synchronous_commit = on");
+    try {
+      connection.setAutoCommit(false);
+      try (java.sql.Statement statement = connection.createStatement()) {
+        statement.execute("SET LOCAL synchronous_commit = on");
+      }
+      return connection;
+    } catch (SQLException | RuntimeException e) {
+      connection.close();
+      throw e;
     }
-    return connection;
   }
 
   /** The database's clock, the "durable clock" of timers and loop rate limits. */

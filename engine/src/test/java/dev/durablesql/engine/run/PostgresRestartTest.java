@@ -62,12 +62,17 @@ class PostgresRestartTest {
         cluster.close();
         cluster = EmbeddedCluster.start(data, port);
 
-        await()
-            .atMost(Duration.ofSeconds(90))
-            .pollInterval(Duration.ofMillis(500))
-            .until(() ->
-                count(url, "SELECT count(*) FROM df.instances WHERE status = 'completed'")
-                    == count);
+        try {
+          await()
+              .atMost(Duration.ofSeconds(90))
+              .pollInterval(Duration.ofMillis(500))
+              .until(() ->
+                  count(url, "SELECT count(*) FROM df.instances WHERE status = 'completed'")
+                      == count);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          dumpState(url);
+          throw e;
+        }
       }
       assertThat(count(url, "SELECT count(*) FROM df.instances WHERE status <> 'completed'"))
           .isZero();
@@ -76,6 +81,61 @@ class PostgresRestartTest {
     } finally {
       cluster.close();
     }
+  }
+
+  /** For the record when the wait times out: where the engine's threads are. */
+  private static void dumpEngineThreads() {
+    Thread.getAllStackTraces()
+        .forEach((thread, stack) -> {
+          if (thread.getName().startsWith("df-")) {
+            System.out.println("THREAD " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+              System.out.println("    at " + frame);
+            }
+          }
+        });
+  }
+
+  /** For the record when the wait times out: the instances' state and the engine's threads. */
+  private static void dumpState(String url) {
+    try (Connection connection =
+            DriverManager.getConnection(
+                url + "?connectTimeout=5&socketTimeout=10", "postgres", "");
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery(
+                "SELECT i.id, i.status, r.lease_owner, r.lease_until, r.wake_at,"
+                    + " (SELECT string_agg(n.node_type || ':' || n.status, ',') FROM df.nodes n"
+                    + " WHERE n.instance_id = i.id) FROM df.instances i"
+                    + " LEFT JOIN df_engine.runs r ON r.instance_id = i.id"
+                    + " WHERE i.status <> 'completed'")) {
+      while (rows.next()) {
+        System.out.println(
+            "STATE "
+                + rows.getString(1)
+                + " "
+                + rows.getString(2)
+                + " owner="
+                + rows.getString(3)
+                + " until="
+                + rows.getString(4)
+                + " wake="
+                + rows.getString(5)
+                + " nodes="
+                + rows.getString(6));
+      }
+    } catch (java.sql.SQLException e) {
+      System.out.println("STATE unavailable: " + e.getMessage());
+    }
+    Thread.getAllStackTraces()
+        .forEach((thread, stack) -> {
+          if (thread.getName().startsWith("df-")) {
+            System.out.println("THREAD " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+              System.out.println("    at " + frame);
+            }
+          }
+        });
   }
 
   private static String workflow() {
@@ -96,7 +156,10 @@ class PostgresRestartTest {
   }
 
   private static int count(String url, String sql) {
-    try (Connection connection = DriverManager.getConnection(url, "postgres", "");
+    // Timeouts, so that a poll that catches the server mid-restart cannot hang the test.
+    try (Connection connection =
+            DriverManager.getConnection(
+                url + "?connectTimeout=5&socketTimeout=10&loginTimeout=10", "postgres", "");
         Statement statement = connection.createStatement();
         ResultSet row = statement.executeQuery(sql)) {
       row.next();

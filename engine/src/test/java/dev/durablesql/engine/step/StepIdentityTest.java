@@ -1,0 +1,114 @@
+package dev.durablesql.engine.step;
+
+import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
+import static dev.durablesql.engine.testing.Workflows.literal;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.durablesql.engine.Engine;
+import dev.durablesql.engine.EngineConfig;
+import dev.durablesql.engine.testing.PostgresExtension;
+import dev.durablesql.engine.testing.Workflows;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** R-EXEC-8 and R-SEC-6: where and as whom steps run, and the step-connection cap. */
+class StepIdentityTest {
+  @RegisterExtension static final PostgresExtension postgres = new PostgresExtension();
+  private final Workflows workflows = new Workflows(postgres);
+
+  @Test
+  void aStepRunsInTheDatabaseGivenToDfStart() throws Exception {
+    String other = postgres.databaseName() + "_other";
+    try (Connection admin = postgres.connectToDatabase("postgres");
+        Statement statement = admin.createStatement()) {
+      statement.execute("CREATE DATABASE " + other);
+    }
+    String id;
+    try (Connection alice = postgres.connectAs(ALICE);
+        Statement statement = alice.createStatement();
+        ResultSet row =
+            statement.executeQuery(
+                "SELECT df.start('SELECT current_database() AS db, current_user AS me', NULL, "
+                    + literal(other)
+                    + ")")) {
+      row.next();
+      id = row.getString(1);
+    }
+
+    try (Engine engine = Engine.start(postgres.engineConfig("multi-database-engine"))) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id))
+        .contains("\"db\": \"" + other + "\"")
+        .contains("\"me\": \"alice\"");
+  }
+
+  @Test
+  void aRoleThatLostLoginFailsItsNextStepWithTheReason() throws Exception {
+    workflows.executeAsSuperuser(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'frank') THEN"
+            + " CREATE ROLE frank LOGIN; END IF; END $$; SELECT df.grant_usage('frank');");
+    String id = workflows.start("frank", literal("SELECT 1"));
+    workflows.executeAsSuperuser("ALTER ROLE frank NOLOGIN");
+
+    try (Engine engine = Engine.start(postgres.engineConfig("nologin-engine"))) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    } finally {
+      workflows.executeAsSuperuser("ALTER ROLE frank LOGIN");
+    }
+
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ?", id))
+        .contains("LOGIN");
+  }
+
+  @Test
+  void aStepThatWaitsTooLongForAConnectionSlotFailsWithTheLimit() throws Exception {
+    String slow = workflows.start(ALICE, literal("SELECT pg_sleep(4)"));
+    String starved = workflows.start(ALICE, literal("SELECT 1"));
+    EngineConfig config =
+        new EngineConfig(
+            postgres.jdbcUrl(),
+            Optional.of(postgres.superuser()),
+            Optional.empty(),
+            "starved-engine",
+            true,
+            10,
+            1,
+            1,
+            Duration.ofSeconds(1),
+            4,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(1),
+            32,
+            Duration.ofSeconds(5),
+            new EngineConfig.Retries(1, Duration.ofSeconds(1), Duration.ofSeconds(1)),
+            EngineConfig.Retention.defaults(),
+            Optional.empty());
+
+    try (Engine engine = Engine.start(config)) {
+      workflows.awaitTerminal(slow);
+      workflows.awaitTerminal(starved);
+    }
+
+    String slowStatus = workflows.status(slow);
+    String starvedStatus = workflows.status(starved);
+    assertThat(slowStatus.equals("failed") || starvedStatus.equals("failed"))
+        .as("one of the two waited longer than the acquire timeout")
+        .isTrue();
+    String failed = slowStatus.equals("failed") ? slow : starved;
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ?", failed))
+        .contains("connection limit reached")
+        .contains("max_user_connections=1");
+  }
+}
