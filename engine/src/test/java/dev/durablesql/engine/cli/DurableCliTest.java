@@ -108,6 +108,29 @@ class DurableCliTest {
   }
 
   @Test
+  void benchPrintsAResultLinePerFigure() {
+    int exit =
+        durable(
+            "bench",
+            "--url",
+            postgres.jdbcUrl(),
+            "--user",
+            postgres.superuser(),
+            "--workload",
+            "W1",
+            "--w1-workflows",
+            "50",
+            "--clients",
+            "2",
+            "--set",
+            "log-level=warn");
+
+    assertThat(exit).isZero();
+    assertThat(out.toString())
+        .containsPattern("RESULT durable-sql W1 workflows=50 wall_s=[0-9.]+ workflows/s=[0-9]+");
+  }
+
+  @Test
   void anUnknownFlagIsAUsageError() {
     int exit = durable("engine", "--frobnicate");
 

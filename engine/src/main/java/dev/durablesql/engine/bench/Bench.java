@@ -1,0 +1,41 @@
+package dev.durablesql.engine.bench;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.durablesql.engine.EngineConfig;
+import dev.durablesql.engine.EngineException;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.Properties;
+
+/** Runs the chosen workloads in order; the entry point of {@code durable bench}. */
+public final class Bench {
+  private final Workloads workloads;
+
+  public Bench(EngineConfig config, PrintWriter out, int clients, int w1Workflows) {
+    requireNonNull(config, "config is null");
+    Properties admin = new Properties();
+    config.user().ifPresent(user -> admin.setProperty("user", user));
+    config.password().ifPresent(password -> admin.setProperty("password", password));
+    this.workloads = new Workloads(new BenchDatabase(config.jdbcUrl(), admin), out, clients);
+    this.w1Workflows = w1Workflows;
+  }
+
+  private final int w1Workflows;
+
+  /** Runs {@code W1}, {@code W2}, {@code W3} or {@code all}. */
+  public void run(String workload) throws Exception {
+    switch (workload.toUpperCase(Locale.ROOT)) {
+      case "W1" -> workloads.w1(w1Workflows);
+      case "W2" -> workloads.w2(3);
+      case "W3" -> workloads.w3(200, 20);
+      case "ALL" -> {
+        workloads.w3(200, 20);
+        workloads.w1(w1Workflows);
+        workloads.w2(3);
+      }
+      default ->
+          throw new EngineException("unknown workload '" + workload + "': use W1, W2, W3 or all");
+    }
+  }
+}
