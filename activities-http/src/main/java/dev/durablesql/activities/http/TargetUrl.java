@@ -9,9 +9,9 @@ import java.net.URISyntaxException;
 import java.util.Locale;
 
 /**
- * A request URL that passed the scheme gate, with the host and port read as R-HTTP-7 prescribes
- * and checked against {@link URI}'s reading, so that the host the policy judges is the host the
- * request goes to.
+ * A request URL that passed the scheme gate, with the host and port read as R-HTTP-7 prescribes and
+ * checked against {@link URI}'s reading, so that the host the policy judges is the host the request
+ * goes to.
  *
  * @param scheme {@code http} or {@code https}
  * @param host lower-cased, without IPv6 brackets
@@ -74,12 +74,7 @@ record TargetUrl(String scheme, String host, int port, URI uri) {
       uriHost = uriHost.substring(1, uriHost.length() - 1);
     }
     int port = uri.getPort();
-    String uriPortText = port < 0 ? null : Integer.toString(port);
-    boolean samePort =
-        portText == null || portText.isEmpty()
-            ? port < 0
-            : portText.equals(uriPortText) || portText.equals(String.valueOf(port));
-    if (!uriHost.equals(host) || !samePort) {
+    if (!uriHost.equals(host) || portNumber(portText) != port) {
       throw new RequestRefused(
           "Invalid URL '"
               + shown
@@ -89,6 +84,17 @@ record TargetUrl(String scheme, String host, int port, URI uri) {
       throw new RequestRefused("Invalid URL '" + shown + "': port " + port + " is out of range");
     }
     return new TargetUrl(scheme, host, port, uri);
+  }
+
+  /** The port as written: -1 when absent or empty, -2 when it is not a number. */
+  private static int portNumber(String text) {
+    if (text == null || text.isEmpty()) {
+      return -1;
+    }
+    if (text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return -2;
+    }
+    return Integer.parseInt(text);
   }
 
   /** The authority of the text after {@code ://}: up to the first / ? #, after the last @. */

@@ -71,8 +71,6 @@ class StepIdentityTest {
 
   @Test
   void aStepThatWaitsTooLongForAConnectionSlotFailsWithTheLimit() throws Exception {
-    String slow = workflows.start(ALICE, literal("SELECT pg_sleep(4)"));
-    String starved = workflows.start(ALICE, literal("SELECT 1"));
     EngineConfig config =
         new EngineConfig(
             postgres.jdbcUrl(),
@@ -94,20 +92,27 @@ class StepIdentityTest {
             EngineConfig.Retention.defaults(),
             Optional.empty());
 
+    String starved;
     try (Engine engine = Engine.start(config)) {
-      workflows.awaitTerminal(slow);
+      String slow = workflows.start(ALICE, literal("SELECT pg_sleep(4) AS holds_the_slot"));
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  workflows.queryAsSuperuser(
+                      "SELECT count(*)::text FROM pg_stat_activity WHERE state = 'active'"
+                          + " AND strpos(query, ?) > 0 AND pid <> pg_backend_pid()",
+                      "holds_the_slot"),
+              running -> !running.equals("0"));
+      starved = workflows.start(ALICE, literal("SELECT 1"));
       workflows.awaitTerminal(starved);
+      workflows.awaitTerminal(slow);
     }
 
-    String slowStatus = workflows.status(slow);
-    String starvedStatus = workflows.status(starved);
-    assertThat(slowStatus.equals("failed") || starvedStatus.equals("failed"))
-        .as("one of the two waited longer than the acquire timeout")
-        .isTrue();
-    String failed = slowStatus.equals("failed") ? slow : starved;
+    assertThat(workflows.status(starved)).isEqualTo("failed");
     assertThat(
             workflows.queryAsSuperuser(
-                "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ?", failed))
+                "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ?", starved))
         .contains("connection limit reached")
         .contains("max_user_connections=1");
   }
