@@ -241,42 +241,14 @@ $$;
 CREATE OR REPLACE TRIGGER signals_wakeup AFTER INSERT ON df_engine.signals
   FOR EACH ROW EXECUTE FUNCTION df_engine.signal_inserted();
 
--- The checkpoint of a SQL step (R-DIFF-1). Called by the engine on the step's own connection, as
--- the submitting role, in the step's transaction, right after the step's statement: the node
--- becomes completed only if this engine still holds the instance's lease. The token is a random
--- value per claim that only the engine knows, so a user cannot forge a checkpoint; FOR SHARE keeps a
--- takeover from committing between this check and the step's commit.
-CREATE OR REPLACE FUNCTION df_engine.complete_step(
-    p_instance_id text, p_node_id text, p_lease_token uuid, p_output text, p_execution_id text)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  PERFORM 1 FROM df_engine.runs r
-   WHERE r.instance_id OPERATOR(pg_catalog.=) p_instance_id
-     AND r.lease_token OPERATOR(pg_catalog.=) p_lease_token
-     FOR SHARE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = 'DF001',
-      MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',
-                       p_instance_id);
-  END IF;
-  UPDATE df.nodes n
-     SET status = 'completed', result = p_output::jsonb,
-         status_details = jsonb_build_object('execution_id', p_execution_id), updated_at = now()
-   WHERE n.instance_id OPERATOR(pg_catalog.=) p_instance_id AND n.id OPERATOR(pg_catalog.=) p_node_id;
-  INSERT INTO df_engine.node_outputs (instance_id, node_id, output)
-  VALUES (p_instance_id, p_node_id, p_output)
-  ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output;
-END
-$$;
+-- Replaced by df_engine.checkpoint_step (R__015_execution.sql), which also writes named results.
+DROP FUNCTION IF EXISTS df_engine.complete_step(text, text, uuid, text, text);
 
 -- Only this file's functions: a blanket REVOKE on all of df_engine would also strip the functions of
 -- later files (df.start's helpers) whenever this file alone is re-applied.
 REVOKE ALL ON FUNCTION df_engine.node_types(), df_engine.setting(text, text), df_engine.sql_node(text),
   df_engine.render_node(jsonb, text), df_engine.ensure_node(text, text), df_engine.random_ids(integer),
-  df_engine.instance_inserted(), df_engine.instance_status_changed(), df_engine.signal_inserted(),
-  df_engine.complete_step(text, text, uuid, text, text) FROM PUBLIC;
+  df_engine.instance_inserted(), df_engine.instance_status_changed(), df_engine.signal_inserted() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION df_engine.node_types(), df_engine.setting(text, text),
   df_engine.sql_node(text), df_engine.render_node(jsonb, text),
-  df_engine.ensure_node(text, text), df_engine.random_ids(integer),
-  df_engine.complete_step(text, text, uuid, text, text) TO PUBLIC;
+  df_engine.ensure_node(text, text), df_engine.random_ids(integer) TO PUBLIC;

@@ -82,7 +82,10 @@ $$;
 -- The checkpoint of a SQL step (R-DIFF-1), called on the step's own connection as the submitting
 -- role, in the step's transaction: the node's completion, its exact output, and its named result
 -- in its scope (R-SUB-13), all only while the caller's lease token is current (FOR SHARE keeps a
--- takeover from committing in between; a stale token rolls the whole step back with DF001).
+-- takeover from committing in between; a stale token rolls the whole step back with DF001). It also
+-- re-checks that the role still exists and may log in (R-EXEC-3), so that a pooled session of a
+-- role that was dropped or lost LOGIN cannot commit a step (DF002); checking here, in the step's own
+-- transaction, costs no extra round trip.
 CREATE OR REPLACE FUNCTION df_engine.checkpoint_step(
     p_instance_id text, p_node_id text, p_lease_token uuid, p_output text, p_stamp text,
     p_scope_id text, p_result_name text)
@@ -96,6 +99,11 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = 'DF001',
       MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',
                        p_instance_id);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = session_user AND r.rolcanlogin) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF002',
+      MESSAGE = format('role "%s" does not exist or lacks the LOGIN attribute, so the engine cannot run its steps; the step is rolled back',
+                       session_user);
   END IF;
   UPDATE df.nodes n
      SET status = 'completed', result = p_output::jsonb,

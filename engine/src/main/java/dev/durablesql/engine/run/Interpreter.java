@@ -167,9 +167,7 @@ final class Interpreter {
           case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
           case "SIGNAL" -> executeSignal(node, scope);
           default ->
-              fail(
-                  node,
-                  scope,
+              new Outcome.Failed(
                   "node type "
                       + node.type()
                       + " is not supported by this version of the durable-sql engine yet");
@@ -226,24 +224,26 @@ final class Interpreter {
       GraphNode node, Scope scope, String status, String result, boolean json, boolean broke) {
     store.writeNode(claim, node.id(), status, result, scope.stamp(), json, broke);
     if (!status.equals("running")) {
-      fresh.put(
-          node.id(),
-          new GraphNode(
-              node.id(),
-              node.type(),
-              node.query(),
-              node.resultName(),
-              node.left(),
-              node.right(),
-              status,
-              Optional.ofNullable(result),
-              Optional.of(scope.stamp()),
-              broke));
+      markFinished(node, scope, status, result, broke);
     }
   }
 
-  private Outcome fail(GraphNode node, Scope scope, String error) {
-    return new Outcome.Failed(error);
+  /** Remembers a node's end for the rest of this walk (its loaded state is stale now). */
+  private void markFinished(
+      GraphNode node, Scope scope, String status, String result, boolean broke) {
+    fresh.put(
+        node.id(),
+        new GraphNode(
+            node.id(),
+            node.type(),
+            node.query(),
+            node.resultName(),
+            node.left(),
+            node.right(),
+            status,
+            Optional.ofNullable(result),
+            Optional.of(scope.stamp()),
+            broke));
   }
 
   // --- SQL (R-EXEC-7..10) --------------------------------------------------------------------
@@ -251,73 +251,47 @@ final class Interpreter {
   private Outcome executeSql(
       GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
       throws InterruptedException {
-    String role = instance.role().orElseThrow();
-    Outcome outcome;
     String sql;
     try {
       sql =
           new Substitution(variables, scope.results())
               .substitute(node.query().orElse(""), Substitution.Mode.SQL);
     } catch (SubstitutionException e) {
-      sql = null;
-      outcome = new Outcome.Failed(e.getMessage());
       write(node, scope, "failed", e.getMessage(), false, false);
-      return outcome;
+      return new Outcome.Failed(e.getMessage());
     }
-    if (!store.roleCanLogin(role)) {
-      outcome =
-          new Outcome.Failed(
-              "SQL execution failed: role \""
-                  + role
-                  + "\" does not exist or lacks the LOGIN attribute, so the engine cannot run its"
-                  + " steps");
-    } else {
-      Attempts spent = instance.attempts(node.id());
-      Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
-      StepOutcome step =
-          sqlStep.run(
-              new SqlStep.Target(
-                  claim,
-                  node.id(),
-                  role,
-                  instance.database(),
-                  scope.stamp(),
-                  cancellation,
-                  instance.policy(node.id()).timeout(),
-                  scope.id(),
-                  name),
-              sql,
-              retry,
-              spent.used(),
-              spent.lastError().orElse(null),
-              (attempt, error) -> store.recordFailedAttempt(claim, node.id(), attempt, error));
-      checkContinue(cancellation);
-      outcome =
-          switch (step) {
-            case StepOutcome.Completed completed -> {
-              name.ifPresent(n -> scope.results().put(n, completed.output()));
-              fresh.put(
-                  node.id(),
-                  new GraphNode(
-                      node.id(),
-                      node.type(),
-                      node.query(),
-                      node.resultName(),
-                      node.left(),
-                      node.right(),
-                      "completed",
-                      Optional.of(completed.output()),
-                      Optional.of(scope.stamp()),
-                      false));
-              yield new Outcome.Completed(completed.output());
-            }
-            case StepOutcome.Failed failed -> new Outcome.Failed(failed.error());
-          };
-    }
-    if (outcome instanceof Outcome.Failed failed) {
-      write(node, scope, "failed", failed.error(), false, false);
-    }
-    return outcome;
+    Attempts spent = instance.attempts(node.id());
+    Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
+    StepOutcome step =
+        sqlStep.run(
+            new SqlStep.Target(
+                claim,
+                node.id(),
+                instance.role().orElseThrow(),
+                instance.database(),
+                scope.stamp(),
+                cancellation,
+                instance.policy(node.id()).timeout(),
+                scope.id(),
+                name),
+            sql,
+            retry,
+            spent.used(),
+            spent.lastError().orElse(null),
+            (attempt, error) -> store.recordFailedAttempt(claim, node.id(), attempt, error));
+    checkContinue(cancellation);
+    return switch (step) {
+      case StepOutcome.Completed completed -> {
+        // The checkpoint already wrote the node and its named result, in the step's transaction.
+        name.ifPresent(n -> scope.results().put(n, completed.output()));
+        markFinished(node, scope, "completed", completed.output(), false);
+        yield new Outcome.Completed(completed.output());
+      }
+      case StepOutcome.Failed failed -> {
+        write(node, scope, "failed", failed.error(), false, false);
+        yield new Outcome.Failed(failed.error());
+      }
+    };
   }
 
   // --- THEN (R-EXEC-11) ----------------------------------------------------------------------

@@ -86,9 +86,23 @@ public final class RoleConnections implements AutoCloseable {
               + " as role "
               + role
               + ": "
-              + rootMessage(e),
+              + rootMessage(e)
+              + authenticationHint(e),
           e);
     }
+  }
+
+  /** For a refused login (SQLSTATE class 28), what to check. */
+  private static String authenticationHint(Throwable e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SQLException sql
+          && sql.getSQLState() != null
+          && sql.getSQLState().startsWith("28")) {
+        return "; check that the role exists, has the LOGIN attribute, and that the engine can"
+            + " authenticate as it (docs/authentication.md)";
+      }
+    }
+    return "";
   }
 
   private HikariDataSource pool(PoolKey key) {

@@ -232,64 +232,6 @@ public final class InstanceStore {
         claim.id());
   }
 
-  public void stampRunning(ClaimedInstance claim, String nodeId, String executionId) {
-    stamp(claim, nodeId, "running", null, executionId);
-  }
-
-  /** Stamps a failed node; the error text is stored as a JSON string (R-EXEC-27). */
-  public void stampFailed(ClaimedInstance claim, String nodeId, String executionId, String error) {
-    stamp(claim, nodeId, "failed", error, executionId);
-  }
-
-  /** Stamps a completed node that is not a step (steps checkpoint in their own transaction). */
-  public void stampCompleted(
-      ClaimedInstance claim, String nodeId, String executionId, String output) {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
-      requireFenced(
-          claim,
-          execute(
-              connection,
-              "UPDATE df.nodes SET status = 'completed', result = ?::jsonb,"
-                  + " status_details = jsonb_build_object('execution_id', ?::text),"
-                  + " updated_at = now() WHERE instance_id = ? AND id = ?"
-                  + FENCE,
-              output,
-              executionId,
-              claim.id(),
-              nodeId,
-              claim.id(),
-              claim.leaseToken()));
-      execute(
-          connection,
-          "INSERT INTO df_engine.node_outputs (instance_id, node_id, output) VALUES (?, ?, ?)"
-              + " ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output",
-          claim.id(),
-          nodeId,
-          output);
-      connection.commit();
-    } catch (SQLException e) {
-      throw new IllegalStateException("stamp node " + nodeId + " of " + claim.id(), e);
-    }
-  }
-
-  private void stamp(
-      ClaimedInstance claim, String nodeId, String status, String error, String executionId) {
-    update(
-        claim,
-        "UPDATE df.nodes SET status = ?, result = to_jsonb(?::text),"
-            + " status_details = jsonb_build_object('execution_id', ?::text), updated_at = now()"
-            + " WHERE instance_id = ? AND id = ?"
-            + FENCE,
-        status,
-        error,
-        executionId,
-        claim.id(),
-        nodeId,
-        claim.id(),
-        claim.leaseToken());
-  }
-
   /**
    * Stamps every node of a cancelled instance that is still {@code running} as failed with a text
    * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
@@ -403,21 +345,6 @@ public final class InstanceStore {
           claim.leaseToken());
     } catch (SQLException e) {
       throw new IllegalStateException("release instance " + claim.id(), e);
-    }
-  }
-
-  /** Whether the role exists and may log in now (checked before each step, R-EXEC-3). */
-  public boolean roleCanLogin(String role) {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = ?")) {
-      statement.setString(1, role);
-      try (ResultSet row = statement.executeQuery()) {
-        return row.next() && row.getBoolean(1);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("check role " + role, e);
     }
   }
 

@@ -70,6 +70,57 @@ class StepIdentityTest {
   }
 
   @Test
+  void aPooledSessionOfARoleThatLostLoginCannotCommitAStep() throws Exception {
+    workflows.executeAsSuperuser(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gina') THEN"
+            + " CREATE ROLE gina LOGIN; END IF; END $$; SELECT df.grant_usage('gina');"
+            + " CREATE TABLE public.gina_effects (n int); GRANT ALL ON public.gina_effects TO gina;");
+    try (Engine engine = Engine.start(postgres.engineConfig("pooled-nologin-engine"))) {
+      String first = workflows.start("gina", literal("INSERT INTO public.gina_effects VALUES (1)"));
+      assertThat(workflows.awaitTerminal(first)).isEqualTo("completed");
+      workflows.executeAsSuperuser("ALTER ROLE gina NOLOGIN");
+      String second;
+      try {
+        second = startAsSuperuserFor("gina", "INSERT INTO public.gina_effects VALUES (2)");
+        assertThat(workflows.awaitTerminal(second)).isEqualTo("failed");
+      } finally {
+        workflows.executeAsSuperuser("ALTER ROLE gina LOGIN");
+      }
+
+      assertThat(
+              workflows.queryAsSuperuser(
+                  "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ?", second))
+          .contains("LOGIN");
+    }
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(n::text, ',') FROM public.gina_effects WHERE ?::text IS NOT NULL",
+                "x"))
+        .isEqualTo("1");
+  }
+
+  /** df.start on behalf of a role that cannot log in: SET ROLE from the superuser. */
+  private String startAsSuperuserFor(String role, String sql) throws Exception {
+    try (Connection admin = postgres.dataSource().getConnection();
+        Statement statement = admin.createStatement()) {
+      // df.start refuses NOLOGIN roles: lend LOGIN inside one transaction, so that the instance
+      // commits together with NOLOGIN and no engine ever sees the role able to log in.
+      admin.setAutoCommit(false);
+      statement.execute("ALTER ROLE " + role + " LOGIN");
+      statement.execute("SET ROLE " + role);
+      String id;
+      try (ResultSet row = statement.executeQuery("SELECT df.start(" + literal(sql) + ")")) {
+        row.next();
+        id = row.getString(1);
+      }
+      statement.execute("RESET ROLE");
+      statement.execute("ALTER ROLE " + role + " NOLOGIN");
+      admin.commit();
+      return id;
+    }
+  }
+
+  @Test
   void aStepThatWaitsTooLongForAConnectionSlotFailsWithTheLimit() throws Exception {
     EngineConfig config =
         new EngineConfig(

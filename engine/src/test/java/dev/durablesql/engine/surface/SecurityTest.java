@@ -412,7 +412,8 @@ class SecurityTest {
     assertThatThrownBy(() ->
             Queries.execute(
                 alice,
-                "SELECT df_engine.complete_step(?, ?, gen_random_uuid(), '{\"forged\":true}', 'x')",
+                "SELECT df_engine.checkpoint_step(?, ?, gen_random_uuid(), '{\"forged\":true}', 'x',"
+                    + " 'x', NULL)",
                 id,
                 root))
         .isInstanceOfSatisfying(
@@ -421,7 +422,7 @@ class SecurityTest {
     assertThatThrownBy(() ->
             Queries.execute(
                 alice,
-                "SELECT df_engine.complete_step(?, ?, NULL, '{\"forged\":true}', 'x')",
+                "SELECT df_engine.checkpoint_step(?, ?, NULL, '{\"forged\":true}', 'x', 'x', NULL)",
                 id,
                 root))
         .isInstanceOfSatisfying(
