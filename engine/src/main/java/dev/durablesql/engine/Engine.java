@@ -3,6 +3,11 @@ package dev.durablesql.engine;
 import static java.util.Objects.requireNonNull;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.durablesql.engine.activity.ActivityCatalog;
+import dev.durablesql.engine.activity.ActivityRunner;
+import dev.durablesql.engine.activity.ActivitySettings;
+import dev.durablesql.engine.activity.Breakers;
+import dev.durablesql.engine.activity.PrivilegeGate;
 import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.LeaseKeeper;
 import dev.durablesql.engine.claim.WakeSignal;
@@ -17,12 +22,21 @@ import dev.durablesql.engine.step.RetryPolicy;
 import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.step.SqlStep;
+import dev.durablesql.engine.store.BreakerStore;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
 import dev.durablesql.engine.store.ScopeStore;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +56,12 @@ public final class Engine implements AutoCloseable {
   private final Dispatcher dispatcher;
   private final ClaimLoop claimLoop;
   private final RetentionJob retention;
+  private final PrometheusMeterRegistry meters;
+  private final ActivityCatalog activityCatalog;
+  private final ActivityRunner activities;
+  private final BreakerStore breakerStore;
+  private final ExecutorService background =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-background-", 0).factory());
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -64,12 +84,31 @@ public final class Engine implements AutoCloseable {
               config.maxConnectionsPerRole(),
               config.executionAcquireTimeout(),
               config.roleSecretsDirectory());
+      this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      new JvmMemoryMetrics().bindTo(meters);
+      new JvmThreadMetrics().bindTo(meters);
+      new ProcessorMetrics().bindTo(meters);
+      this.activityCatalog =
+          ActivityCatalog.discover(
+              config.activities().pluginsDirectory(), Engine.class.getClassLoader());
+      this.breakerStore = new BreakerStore(management, config.engineName());
+      breakerStore.clear();
+      publishHttpPolicy(management, config.activities());
+      this.activities =
+          new ActivityRunner(
+              activityCatalog,
+              config.activities(),
+              new Breakers(config.activities().breakers(), breakerStore, meters, background),
+              new PrivilegeGate(management),
+              roleConnections,
+              meters);
       RunningInstances running = new RunningInstances();
       InstanceRunner runner =
           new InstanceRunner(
               store,
               new ScopeStore(management),
               new RetryingStep(new SqlStep(roleConnections)),
+              activities,
               new RetryPolicy(
                   config.retries().maxAttempts(),
                   config.retries().initialDelay(),
@@ -104,6 +143,31 @@ public final class Engine implements AutoCloseable {
     } catch (RuntimeException e) {
       management.close();
       throw e;
+    }
+  }
+
+  /**
+   * Tells the SQL side the engine's HTTP policy (R-DIFF-8): {@code df.http()} refuses to build
+   * nodes when it is {@code disabled} (R-HTTP-1a), and it reads that from {@code df.settings}.
+   */
+  private static void publishHttpPolicy(DataSource management, ActivitySettings activities) {
+    String policy = activities.values().getOrDefault("http.policy", "allowlist");
+    if (policy.equals("allowlist")
+        && activities.values().getOrDefault("http.allowlist", "").isBlank()) {
+      log.info(
+          "http.policy is allowlist and http.allowlist is empty: df.http steps can reach no host"
+              + " until you list some (docs/http.md)");
+    }
+    try (java.sql.Connection connection = management.getConnection();
+        java.sql.PreparedStatement statement =
+            connection.prepareStatement(
+                "INSERT INTO df.settings (name, value) VALUES ('http_policy', ?)"
+                    + " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+                    + " WHERE df.settings.value IS DISTINCT FROM EXCLUDED.value")) {
+      statement.setString(1, policy);
+      statement.executeUpdate();
+    } catch (java.sql.SQLException e) {
+      log.warn("Could not publish http.policy={} to df.settings: {}", policy, e.getMessage());
     }
   }
 
@@ -160,6 +224,16 @@ public final class Engine implements AutoCloseable {
     return config;
   }
 
+  /** The engine's metrics, for /metrics. */
+  public PrometheusMeterRegistry meters() {
+    return meters;
+  }
+
+  /** The activities this engine found, built in and in its plugins folder. */
+  public ActivityCatalog activityCatalog() {
+    return activityCatalog;
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -172,7 +246,11 @@ public final class Engine implements AutoCloseable {
     listener.close();
     dispatcher.shutdown(config.shutdownGracePeriod());
     leaseKeeper.close();
+    activities.close();
+    background.close();
+    breakerStore.clear();
     roleConnections.close();
+    meters.close();
     management.close();
     log.info("Engine {} stopped", config.engineName());
   }

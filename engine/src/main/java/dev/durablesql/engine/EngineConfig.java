@@ -2,6 +2,7 @@ package dev.durablesql.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.durablesql.engine.activity.ActivitySettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -49,7 +50,8 @@ public record EngineConfig(
     Duration shutdownGracePeriod,
     Retries retries,
     Retention retention,
-    Optional<Path> roleSecretsDirectory) {
+    Optional<Path> roleSecretsDirectory,
+    ActivitySettings activities) {
 
   /** The default retry policy; a node's df.retry overrides it. */
   public record Retries(int maxAttempts, Duration initialDelay, Duration maxDelay) {
@@ -85,6 +87,7 @@ public record EngineConfig(
 
   public EngineConfig {
     requireNonNull(roleSecretsDirectory, "roleSecretsDirectory is null");
+    requireNonNull(activities, "activities is null");
     requireNonNull(retries, "retries is null");
     requireNonNull(retention, "retention is null");
     requireNonNull(jdbcUrl, "jdbcUrl is null");
@@ -142,7 +145,8 @@ public record EngineConfig(
         Duration.ofSeconds(5),
         Retries.defaults(),
         Retention.defaults(),
-        Optional.empty());
+        Optional.empty(),
+        ActivitySettings.defaults());
   }
 
   /** {@code host-pid}, unique enough to tell engines apart in leases and logs. */
@@ -175,7 +179,8 @@ public record EngineConfig(
         shutdownGracePeriod,
         retries,
         retention,
-        roleSecretsDirectory);
+        roleSecretsDirectory,
+        activities);
   }
 
   public EngineConfig withEngineName(String value) {
@@ -197,7 +202,8 @@ public record EngineConfig(
         shutdownGracePeriod,
         retries,
         retention,
-        roleSecretsDirectory);
+        roleSecretsDirectory,
+        activities);
   }
 
   public EngineConfig withLease(Duration lease, Duration heartbeat) {
@@ -219,7 +225,8 @@ public record EngineConfig(
         shutdownGracePeriod,
         retries,
         retention,
-        roleSecretsDirectory);
+        roleSecretsDirectory,
+        activities);
   }
 
   public EngineConfig withRetries(Retries value) {
@@ -241,7 +248,8 @@ public record EngineConfig(
         shutdownGracePeriod,
         value,
         retention,
-        roleSecretsDirectory);
+        roleSecretsDirectory,
+        activities);
   }
 
   public EngineConfig withRetention(Retention value) {
@@ -263,7 +271,8 @@ public record EngineConfig(
         shutdownGracePeriod,
         retries,
         value,
-        roleSecretsDirectory);
+        roleSecretsDirectory,
+        activities);
   }
 
   public EngineConfig withRoleSecretsDirectory(Path value) {
@@ -285,7 +294,31 @@ public record EngineConfig(
         shutdownGracePeriod,
         retries,
         retention,
-        Optional.of(value));
+        Optional.of(value),
+        activities);
+  }
+
+  public EngineConfig withActivities(ActivitySettings value) {
+    return new EngineConfig(
+        jdbcUrl,
+        user,
+        password,
+        engineName,
+        installSchema,
+        maxConcurrentInstances,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        executionAcquireTimeout,
+        maxManagementConnections,
+        leaseDuration,
+        heartbeatInterval,
+        pollInterval,
+        claimBatchSize,
+        shutdownGracePeriod,
+        retries,
+        retention,
+        roleSecretsDirectory,
+        value);
   }
 
   @Override

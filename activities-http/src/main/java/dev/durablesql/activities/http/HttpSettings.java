@@ -38,9 +38,12 @@ public record HttpSettings(HostPolicy hostPolicy, long maxResponseBytes, String 
     }
   }
 
-  /** A 10 MiB response limit and {@code User-Agent: durable-sql/<version>}. */
+  /**
+   * A 10 MiB response limit and {@code User-Agent: pg_durable/<version>}: R-HTTP-5 names the
+   * reference's product, and servers that allow-list that agent keep working with durable-sql.
+   */
   public static HttpSettings defaults(HostPolicy hostPolicy) {
-    return new HttpSettings(hostPolicy, DEFAULT_MAX_RESPONSE_BYTES, "durable-sql/" + version());
+    return new HttpSettings(hostPolicy, DEFAULT_MAX_RESPONSE_BYTES, "pg_durable/" + version());
   }
 
   public HttpSettings withMaxResponseBytes(long value) {

@@ -132,7 +132,7 @@ class HttpStepTest {
     assertThat(received.header("X-Text")).isEqualTo("yes");
     assertThat(received.header("Authorization")).isEqualTo("Bearer abc");
     assertThat(received.headers()).doesNotContainKeys("X-number", "X-flag", "X-null", "X-object");
-    assertThat(received.header("User-Agent")).isEqualTo("durable-sql/0.1.0-SNAPSHOT");
+    assertThat(received.header("User-Agent")).isEqualTo("pg_durable/0.1.0-SNAPSHOT");
   }
 
   @Test

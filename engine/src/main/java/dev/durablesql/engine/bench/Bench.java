@@ -19,7 +19,12 @@ public final class Bench {
     config.password().ifPresent(password -> admin.setProperty("password", password));
     this.workloads = new Workloads(new BenchDatabase(config.jdbcUrl(), admin), out, clients);
     this.w1Workflows = w1Workflows;
+    this.jdbcUrl = config.jdbcUrl();
+    this.out = out;
   }
+
+  private final String jdbcUrl;
+  private final PrintWriter out;
 
   private final int w1Workflows;
 
@@ -29,13 +34,15 @@ public final class Bench {
       case "W1" -> workloads.w1(w1Workflows);
       case "W2" -> workloads.w2(3);
       case "W3" -> workloads.w3(200, 20);
+      case "ACTIVITY-OVERHEAD" -> new ActivityOverhead(jdbcUrl, out).run(20_000);
       case "ALL" -> {
         workloads.w3(200, 20);
         workloads.w1(w1Workflows);
         workloads.w2(3);
       }
       default ->
-          throw new EngineException("unknown workload '" + workload + "': use W1, W2, W3 or all");
+          throw new EngineException(
+              "unknown workload '" + workload + "': use W1, W2, W3, activity-overhead or all");
     }
   }
 }

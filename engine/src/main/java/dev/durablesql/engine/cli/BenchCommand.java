@@ -29,7 +29,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--workload",
       defaultValue = "all",
-      description = "W1, W2, W3 or all (default: ${DEFAULT-VALUE}).")
+      description =
+          "W1, W2, W3, activity-overhead (the activity pipeline per call) or all (default:"
+              + " ${DEFAULT-VALUE}).")
   String workload;
 
   @Option(names = "--clients", defaultValue = "8", description = "Client connections for W1.")

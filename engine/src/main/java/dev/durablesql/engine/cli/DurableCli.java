@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       InstallCommand.class,
       SqlCommand.class,
       ConfigCommand.class,
+      PluginsCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -42,7 +42,10 @@ final class EngineCommand implements Callable<Integer> {
     Engine engine = Engine.start(engineConfig);
     HealthServer health =
         HealthServer.startIfEnabled(
-            config.string("http-bind"), config.integer("http-port"), engine::isReady);
+            config.string("http-bind"),
+            config.integer("http-port"),
+            engine::isReady,
+            engine.meters()::scrape);
     new UntilStopped(
             () -> {
               health.close();

@@ -1,12 +1,18 @@
 package dev.durablesql.engine.cli;
 
+import dev.durablesql.activities.http.HostPolicy;
 import dev.durablesql.engine.EngineConfig;
 import dev.durablesql.engine.EngineException;
+import dev.durablesql.engine.activity.ActivitySettings;
 import dev.durablesql.engine.config.Config;
 import dev.durablesql.engine.config.ConfigException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /** Turns the loaded configuration into what the engine and the commands need. */
@@ -43,8 +49,72 @@ final class EngineSettings {
             config.duration("retry-max-delay")),
         new EngineConfig.Retention(
             config.integer("retention-days"), config.duration("reconcile-interval")),
-        config.optionalString("role-secrets-dir").map(EngineSettings::expandHome));
+        config.optionalString("role-secrets-dir").map(EngineSettings::expandHome),
+        activitySettings(config));
   }
+
+  /** The activity part: plugins folder, the values activities read, time limits, breakers. */
+  static ActivitySettings activitySettings(Config config) {
+    checkHostPolicy(config);
+    Map<String, String> values = new HashMap<>(config.pluginValues());
+    for (String name : ACTIVITY_VALUES) {
+      config.optionalString(name).ifPresent(value -> values.put(name, value));
+    }
+    values.put(
+        "http.max-response-bytes", Integer.toString(config.integer("http.max-response-bytes")));
+    values.put("embed.timeout", config.duration("embed.timeout").toMillis() + "ms");
+    values.put("embed.max-batch", Integer.toString(config.integer("embed.max-batch")));
+    return new ActivitySettings(
+        Optional.of(pluginsDirectory(config)),
+        values,
+        config.duration("activity-timeout"),
+        new ActivitySettings.BreakerSettings(
+            config.integer("breaker.failure-rate"),
+            config.integer("breaker.minimum-calls"),
+            config.integer("breaker.window"),
+            config.duration("breaker.open-duration"),
+            config.integer("breaker.half-open-calls")));
+  }
+
+  /**
+   * The plugins folder. Its default, {@code plugins}, means the folder next to the engine: the
+   * {@code ./durable} launcher passes its own directory as {@code -Ddurable.home}, so the default
+   * does not depend on where the user runs it from. A value the user gives is taken as given
+   * (relative to the working directory).
+   */
+  static java.nio.file.Path pluginsDirectory(Config config) {
+    java.nio.file.Path folder = config.path("plugins-dir");
+    String home = System.getProperty("durable.home");
+    if (home != null
+        && !home.isBlank()
+        && !folder.isAbsolute()
+        && config.source("plugins-dir") instanceof dev.durablesql.engine.config.Source.Default) {
+      return java.nio.file.Path.of(home).resolve(folder);
+    }
+    return folder;
+  }
+
+  /** A malformed allowlist stops the engine at start, not at the first HTTP step. */
+  private static void checkHostPolicy(Config config) {
+    if (config.optionalString("http.allowlist").orElse("").isBlank()) {
+      return; // Allowed: HTTP steps then fail, saying the list is empty (the engine logs it too).
+    }
+    try {
+      HostPolicy.of(
+          config.string("http.policy"), config.optionalString("http.allowlist").orElse(""));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          "setting http.allowlist (from "
+              + config.source("http.allowlist").describe()
+              + ") is not valid: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /** Text settings activities read through {@code ActivityContext.setting}. */
+  private static final List<String> ACTIVITY_VALUES =
+      List.of("http.policy", "http.allowlist", "embed.base-url", "embed.api-key", "embed.model");
 
   private static java.nio.file.Path expandHome(String path) {
     return path.startsWith("~/")

@@ -67,7 +67,10 @@ final class UpCommand implements Callable<Integer> {
       engine = Engine.start(engineConfig);
       health =
           HealthServer.startIfEnabled(
-              config.string("http-bind"), config.integer("http-port"), engine::isReady);
+              config.string("http-bind"),
+              config.integer("http-port"),
+              engine::isReady,
+              engine.meters()::scrape);
       printWelcome(cluster, health, engineConfig);
     } catch (RuntimeException e) {
       if (engine != null) {

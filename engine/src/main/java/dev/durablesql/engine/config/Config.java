@@ -17,6 +17,7 @@ import java.util.StringJoiner;
 public final class Config {
   private final Settings settings;
   private final Map<String, Value> values;
+  private final Map<String, String> pluginValues;
 
   /** The text, typed value and source of one setting; {@code text} is null when it has no value. */
   record Value(String text, Object parsed, Source source) {
@@ -26,13 +27,26 @@ public final class Config {
   }
 
   Config(Settings settings, Map<String, Value> values) {
+    this(settings, values, Map.of());
+  }
+
+  Config(Settings settings, Map<String, Value> values, Map<String, String> pluginValues) {
     this.settings = requireNonNull(settings, "settings is null");
     this.values = Map.copyOf(requireNonNull(values, "values is null"));
+    this.pluginValues = Map.copyOf(requireNonNull(pluginValues, "pluginValues is null"));
     for (Setting setting : settings.all()) {
       if (!this.values.containsKey(setting.name())) {
         throw new IllegalArgumentException("no value recorded for setting " + setting.name());
       }
     }
+  }
+
+  /**
+   * The settings of activity plugins, {@code plugin.<type>.<name>} in canonical spelling, as given
+   * in the config file or with {@code --set}; unchecked text.
+   */
+  public Map<String, String> pluginValues() {
+    return pluginValues;
   }
 
   /** The catalogue this configuration was loaded for. */

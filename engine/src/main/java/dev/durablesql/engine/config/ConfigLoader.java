@@ -25,6 +25,9 @@ import java.util.TreeSet;
 public final class ConfigLoader {
   private final Settings settings;
   private final Map<String, String> environment;
+  private final Map<String, String> pluginValues = new java.util.TreeMap<>();
+
+  private static final String PLUGIN_PREFIX = "plugin.";
 
   /**
    * @param settings the catalogue, usually {@link Settings#standard()}
@@ -53,6 +56,7 @@ public final class ConfigLoader {
   public Config load(Optional<Path> file, List<String> assignments) {
     requireNonNull(file, "file is null");
     requireNonNull(assignments, "assignments is null");
+    pluginValues.clear();
     Map<String, Candidate> candidates = new HashMap<>();
     for (Setting setting : settings.all()) {
       candidates.put(setting.name(), new Candidate(setting.defaultValue(), new Source.Default()));
@@ -61,6 +65,18 @@ public final class ConfigLoader {
     candidates.putAll(readEnvironment());
     candidates.putAll(readAssignments(assignments));
     return validated(candidates);
+  }
+
+  /**
+   * Whether {@code name} is a setting of an activity plugin, {@code plugin.<type>.<name>}. Those
+   * are not in the catalogue (plugins come and go), so they are taken as text, unchecked, from the
+   * file and {@code --set} only: an environment variable name cannot tell the type from the name.
+   */
+  private static boolean isPluginSetting(String name) {
+    String canonical = Settings.canonical(name);
+    return canonical.startsWith(PLUGIN_PREFIX)
+        && canonical.indexOf('.', PLUGIN_PREFIX.length()) > PLUGIN_PREFIX.length()
+        && !canonical.endsWith(".");
   }
 
   /** The value text and its source, before it is checked. */
@@ -84,6 +100,10 @@ public final class ConfigLoader {
     Map<String, String> keys = new HashMap<>();
     // Sorted, so that the first error reported does not depend on hash order.
     for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+      if (isPluginSetting(key)) {
+        pluginValues.put(Settings.canonical(key), properties.getProperty(key));
+        continue;
+      }
       Setting setting = settings.require(key, "in config file " + path);
       String earlier = keys.put(setting.name(), key);
       if (earlier != null) {
@@ -126,6 +146,10 @@ public final class ConfigLoader {
             "--set " + assignment + " is not name=value: write e.g. --set max-user-connections=20");
       }
       String name = assignment.substring(0, equals);
+      if (isPluginSetting(name)) {
+        pluginValues.put(Settings.canonical(name), assignment.substring(equals + 1));
+        continue;
+      }
       Setting setting = settings.require(name, "in --set");
       found.put(
           setting.name(),
@@ -150,7 +174,7 @@ public final class ConfigLoader {
       }
       values.put(setting.name(), new Config.Value(candidate.text(), parsed, candidate.source()));
     }
-    Config config = new Config(settings, values);
+    Config config = new Config(settings, values, pluginValues);
     checkHeartbeatWithinLease(config);
     return config;
   }

@@ -15,7 +15,9 @@ import java.util.regex.Pattern;
  */
 public record Setting(
     String name, String defaultValue, String meaning, SettingKind kind, boolean secret) {
-  private static final Pattern KEBAB_CASE = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
+  // Kebab-case, optionally behind one namespace of an activity (http.policy, embed.api-key).
+  private static final Pattern KEBAB_CASE =
+      Pattern.compile("([a-z][a-z0-9]*\\.)?[a-z][a-z0-9]*(-[a-z0-9]+)*");
   private static final String ENVIRONMENT_PREFIX = "DURABLE_";
 
   /** Shown instead of a secret value. */
@@ -27,7 +29,9 @@ public record Setting(
     requireNonNull(kind, "kind is null");
     if (!KEBAB_CASE.matcher(name).matches()) {
       throw new IllegalArgumentException(
-          "setting name '" + name + "' is not kebab-case; write it like max-user-connections");
+          "setting name '"
+              + name
+              + "' is not kebab-case; write it like max-user-connections or http.max-response-bytes");
     }
     if (meaning.isBlank() || meaning.contains("\n") || meaning.contains("|")) {
       throw new IllegalArgumentException(

@@ -153,7 +153,81 @@ public final class Settings {
                   "log-level",
                   "info",
                   List.of("error", "warn", "info", "debug", "trace"),
-                  "Least severe level of log messages that are written.")));
+                  "Least severe level of log messages that are written."),
+              Setting.path(
+                  "plugins-dir",
+                  "plugins",
+                  "Folder of activity plugin jars; relative to the working directory."),
+              Setting.duration(
+                  "activity-timeout",
+                  "5m",
+                  "1s",
+                  "1d",
+                  "Longest one attempt of an activity may take, unless df.timeout is shorter."),
+              Setting.oneOf(
+                  "http.policy",
+                  "allowlist",
+                  List.of("disabled", "allowlist", "allow-all"),
+                  "Which hosts HTTP steps may call: none, those in http.allowlist, or any."),
+              Setting.text(
+                  "http.allowlist",
+                  null,
+                  "Hosts HTTP steps may call: comma-separated host, *.suffix, host:port."),
+              Setting.integer(
+                  "http.max-response-bytes",
+                  10_485_760,
+                  1,
+                  Integer.MAX_VALUE - 8,
+                  "Largest response body an HTTP step accepts; a larger one fails the node."),
+              Setting.text(
+                  "embed.base-url",
+                  null,
+                  "Base URL of the OpenAI-compatible embeddings endpoint df.embed calls."),
+              Setting.secret("embed.api-key", "API key sent to the embeddings endpoint."),
+              Setting.text(
+                  "embed.model", null, "Model df.embed uses when the workflow names none."),
+              Setting.duration(
+                  "embed.timeout",
+                  "60s",
+                  "1s",
+                  "1h",
+                  "Time limit of each request to the embeddings endpoint."),
+              Setting.integer(
+                  "embed.max-batch",
+                  256,
+                  1,
+                  100_000,
+                  "Most inputs df.embed sends in one request; bigger batches are split."),
+              Setting.integer(
+                  "breaker.failure-rate",
+                  50,
+                  1,
+                  100,
+                  "Percentage of failed calls to one target that opens its circuit breaker."),
+              Setting.integer(
+                  "breaker.minimum-calls",
+                  10,
+                  1,
+                  10_000,
+                  "Calls to a target before its failure rate can open the breaker."),
+              Setting.integer(
+                  "breaker.window",
+                  20,
+                  1,
+                  10_000,
+                  "Number of recent calls to a target its breaker looks at."),
+              Setting.duration(
+                  "breaker.open-duration",
+                  "30s",
+                  "100ms",
+                  "1d",
+                  "How long an open breaker fails calls fast before it lets trial calls through."),
+              Setting.integer(
+                  "breaker.half-open-calls",
+                  3,
+                  1,
+                  1_000,
+                  "Trial calls a half-open breaker lets through to decide whether to close.")));
 
   private final List<Setting> all;
   private final Map<String, Setting> byName;

@@ -10,13 +10,18 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * Serves {@code /health/live} and {@code /health/ready} on the JDK's built-in HTTP server, one
- * virtual thread per request. A stop-gap until the dashboard issue picks the server library for the
- * dashboard and metrics; it has no dependencies, so it is cheap to replace.
+ * Serves {@code /health/live}, {@code /health/ready} and {@code /metrics} (Prometheus) on the JDK's
+ * built-in HTTP server, one virtual thread per request. A stop-gap until the dashboard issue picks
+ * the server library for the dashboard and metrics; it has no dependencies, so it is cheap to
+ * replace.
  */
 public final class HealthServer implements AutoCloseable {
+  /** The Prometheus text exposition format that Micrometer's registry writes. */
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
   private final HttpServer server;
 
   private HealthServer(HttpServer server) {
@@ -27,7 +32,8 @@ public final class HealthServer implements AutoCloseable {
    * Starts on {@code bind:port}; port 0 means no server (a no-op object is returned). {@code
    * /health/ready} answers 503 while {@code ready} says no.
    */
-  public static HealthServer startIfEnabled(String bind, int port, BooleanSupplier ready) {
+  public static HealthServer startIfEnabled(
+      String bind, int port, BooleanSupplier ready, Supplier<String> metrics) {
     if (port == 0) {
       return new HealthServer(null);
     }
@@ -41,6 +47,8 @@ public final class HealthServer implements AutoCloseable {
             boolean up = ready.getAsBoolean();
             reply(exchange, up ? 200 : 503, up ? "{\"status\":\"UP\"}" : "{\"status\":\"DOWN\"}");
           });
+      server.createContext(
+          "/metrics", exchange -> reply(exchange, 200, PROMETHEUS_TEXT, metrics.get()));
       server.createContext(
           "/",
           exchange ->
@@ -73,8 +81,13 @@ public final class HealthServer implements AutoCloseable {
   }
 
   private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-    byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    reply(exchange, status, "application/json", json);
+  }
+
+  private static void reply(HttpExchange exchange, int status, String type, String text)
+      throws IOException {
+    byte[] body = text.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(body);

@@ -2,6 +2,7 @@ package dev.durablesql.engine.run;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.durablesql.engine.activity.ActivityRunner;
 import dev.durablesql.engine.claim.ClaimedInstance;
 import dev.durablesql.engine.step.RetryPolicy;
 import dev.durablesql.engine.step.RetryingStep;
@@ -24,6 +25,7 @@ public final class InstanceRunner {
   private final InstanceStore store;
   private final ScopeStore scopes;
   private final RetryingStep sqlStep;
+  private final ActivityRunner activities;
   private final RetryPolicy defaultRetry;
   private final RunningInstances running;
   private final BooleanSupplier stopping;
@@ -35,12 +37,14 @@ public final class InstanceRunner {
       InstanceStore store,
       ScopeStore scopes,
       RetryingStep sqlStep,
+      ActivityRunner activities,
       RetryPolicy defaultRetry,
       RunningInstances running,
       BooleanSupplier stopping) {
     this.store = requireNonNull(store, "store is null");
     this.scopes = requireNonNull(scopes, "scopes is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.activities = requireNonNull(activities, "activities is null");
     this.defaultRetry = requireNonNull(defaultRetry, "defaultRetry is null");
     this.running = requireNonNull(running, "running is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
@@ -77,7 +81,7 @@ public final class InstanceRunner {
     Execution execution = running.register(instance.id());
     try {
       Outcome outcome =
-          new Interpreter(claim, instance, store, scopes, sqlStep, stopping, execution)
+          new Interpreter(claim, instance, store, scopes, sqlStep, activities, stopping, execution)
               .run(defaultRetry);
       switch (outcome) {
         case Outcome.Completed completed -> store.finish(claim, "completed");

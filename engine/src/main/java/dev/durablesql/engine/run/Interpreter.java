@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.durablesql.engine.activity.ActivityCall;
+import dev.durablesql.engine.activity.ActivityNodes;
+import dev.durablesql.engine.activity.ActivityRunner;
 import dev.durablesql.engine.claim.ClaimedInstance;
 import dev.durablesql.engine.step.RetryPolicy;
 import dev.durablesql.engine.step.RetryingStep;
@@ -56,6 +59,10 @@ final class Interpreter {
   /** R-EXEC-17: an iteration shorter than this waits out the rest. */
   private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
 
+  /** Compound nodes whose df.timeout the walk enforces; steps enforce their own. */
+  private static final Set<String> TIMED_COMPOUNDS =
+      Set.of("THEN", "IF", "JOIN", "RACE", "LOOP", "MAP");
+
   /** R-SUB-13: named, but never stored under that name. */
   private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
 
@@ -64,6 +71,7 @@ final class Interpreter {
   private final InstanceStore store;
   private final ScopeStore scopes;
   private final RetryingStep sqlStep;
+  private final ActivityRunner activities;
   private final BooleanSupplier stopping;
   private final Execution execution;
   private final Map<String, ScopeState> savedScopes;
@@ -81,6 +89,7 @@ final class Interpreter {
       InstanceStore store,
       ScopeStore scopes,
       RetryingStep sqlStep,
+      ActivityRunner activities,
       BooleanSupplier stopping,
       Execution execution) {
     this.claim = requireNonNull(claim, "claim is null");
@@ -88,6 +97,7 @@ final class Interpreter {
     this.store = requireNonNull(store, "store is null");
     this.scopes = requireNonNull(scopes, "scopes is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
+    this.activities = requireNonNull(activities, "activities is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
     this.execution = requireNonNull(execution, "execution is null");
     this.savedScopes = scopes.load(instance.id());
@@ -151,31 +161,109 @@ final class Interpreter {
     if (!childLoop) {
       write(node, scope, "running", null, false, false);
     }
+    Optional<Duration> timeout = instance.policy(node.id()).timeout();
     Outcome outcome =
-        switch (node.type()) {
-          case "SQL" -> executeSql(node, scope, retry, cancellation);
-          case "THEN" -> executeThen(node, scope, retry, cancellation);
-          case "IF" -> executeIf(node, scope, retry, cancellation);
-          case "JOIN" -> executeJoin(node, scope, retry, cancellation);
-          case "RACE" -> executeRace(node, scope, retry, cancellation);
-          case "LOOP" ->
-              childLoop
-                  ? executeChildLoop(node, scope, retry, cancellation)
-                  : executeLoop(node, scope, retry, cancellation);
-          case "BREAK" -> executeBreak(node, scope);
-          case "SLEEP" -> executeSleep(node, scope);
-          case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
-          case "SIGNAL" -> executeSignal(node, scope);
-          default ->
-              new Outcome.Failed(
-                  "node type "
-                      + node.type()
-                      + " is not supported by this version of the durable-sql engine yet");
-        };
+        timeout.isPresent() && TIMED_COMPOUNDS.contains(node.type())
+            ? executeTimed(node, scope, retry, childLoop, cancellation, timeout.get())
+            : dispatch(node, scope, retry, childLoop, cancellation);
     if (!node.type().equals("SQL") && !node.type().equals("LOOP")) {
       finish(node, scope, outcome);
     }
     return outcome;
+  }
+
+  /** Runs the node by its type. */
+  private Outcome dispatch(
+      GraphNode node, Scope scope, RetryPolicy retry, boolean childLoop, Cancellation cancellation)
+      throws InterruptedException {
+    return switch (node.type()) {
+      case "SQL" -> executeSql(node, scope, retry, cancellation);
+      case "THEN" -> executeThen(node, scope, retry, cancellation);
+      case "IF" -> executeIf(node, scope, retry, cancellation);
+      case "JOIN" -> executeJoin(node, scope, retry, cancellation);
+      case "RACE" -> executeRace(node, scope, retry, cancellation);
+      case "LOOP" ->
+          childLoop
+              ? executeChildLoop(node, scope, retry, cancellation)
+              : executeLoop(node, scope, retry, cancellation);
+      case "BREAK" -> executeBreak(node, scope);
+      case "SLEEP" -> executeSleep(node, scope);
+      case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
+      case "SIGNAL" -> executeSignal(node, scope);
+      case "HTTP", "HTTP_MULTIPART", "ACTIVITY" ->
+          executeActivity(node, scope, retry, cancellation);
+      default ->
+          new Outcome.Failed(
+              "node type "
+                  + node.type()
+                  + " is not supported by this version of the durable-sql engine yet");
+    };
+  }
+
+  /**
+   * R-EXT-2 for a compound node: runs it in a branch of its own that is cancelled when {@code
+   * timeout} passes; then the node fails with {@code timed out after}, and whatever ran inside it
+   * is stamped failed (R-DIFF-9). The limit counts from when this engine (re)started the node, and
+   * time spent suspended (a sleep, a wait) is not counted: waits have their own timeouts.
+   */
+  private Outcome executeTimed(
+      GraphNode node,
+      Scope scope,
+      RetryPolicy retry,
+      boolean childLoop,
+      Cancellation cancellation,
+      Duration timeout)
+      throws InterruptedException {
+    Cancellation timed = cancellation.child();
+    java.util.concurrent.atomic.AtomicBoolean expired =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Thread timer =
+        Thread.ofVirtual()
+            .name("df-timeout-" + node.id())
+            .start(() -> {
+              try {
+                Thread.sleep(timeout);
+                expired.set(true);
+                timed.cancel();
+              } catch (InterruptedException e) {
+                // The node ended first.
+              }
+            });
+    try {
+      return dispatch(node, scope, retry, childLoop, timed);
+    } catch (BranchCancelled e) {
+      if (!expired.get() || cancellation.isCancelled() || execution.isCancelled()) {
+        throw e;
+      }
+      String message =
+          node.type()
+              + " timed out after "
+              + java.math.BigDecimal.valueOf(timeout.toMillis(), 3)
+                  .stripTrailingZeros()
+                  .toPlainString()
+              + " s (df.timeout)";
+      scopes.closeWaitsUnder(claim, scope.id());
+      store.stampRunning(claim, descendants(node), "cancelled: " + message);
+      return new Outcome.Failed(message);
+    } finally {
+      timer.interrupt();
+    }
+  }
+
+  /** The ids of every node below {@code node} in the graph. */
+  private java.util.Set<String> descendants(GraphNode node) {
+    java.util.Set<String> found = new java.util.HashSet<>();
+    java.util.ArrayDeque<GraphNode> pending = new java.util.ArrayDeque<>();
+    pending.add(node);
+    while (!pending.isEmpty()) {
+      GraphNode next = pending.pop();
+      for (Optional<String> child : List.of(next.left(), next.right())) {
+        if (child.isPresent() && found.add(child.get())) {
+          pending.push(instance.node(child.get()));
+        }
+      }
+    }
+    return found;
   }
 
   private void checkContinue(Cancellation cancellation) {
@@ -260,7 +348,7 @@ final class Interpreter {
       write(node, scope, "failed", e.getMessage(), false, false);
       return new Outcome.Failed(e.getMessage());
     }
-    Attempts spent = instance.attempts(node.id());
+    Attempts spent = instance.attempts(node.id()).under(scope.stamp());
     Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
     StepOutcome step =
         sqlStep.run(
@@ -278,7 +366,8 @@ final class Interpreter {
             retry,
             spent.used(),
             spent.lastError().orElse(null),
-            (attempt, error) -> store.recordFailedAttempt(claim, node.id(), attempt, error));
+            (attempt, error) ->
+                store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> {
@@ -291,6 +380,45 @@ final class Interpreter {
         write(node, scope, "failed", failed.error(), false, false);
         yield new Outcome.Failed(failed.error());
       }
+    };
+  }
+
+  // --- HTTP, HTTP_MULTIPART, ACTIVITY (§11, R-EXT-4, R-EXT-5) --------------------------------
+
+  /** Runs an activity step; {@link #finish} stamps its result (at least once, R-DIFF-1). */
+  private Outcome executeActivity(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    ActivityNodes.Request request;
+    try {
+      request =
+          ActivityNodes.read(
+              node.type(), node.query().orElse(null), new Substitution(variables, scope.results()));
+    } catch (SubstitutionException | IllegalArgumentException e) {
+      return new Outcome.Failed(e.getMessage());
+    }
+    Attempts spent = instance.attempts(node.id()).under(scope.stamp());
+    StepOutcome step =
+        activities.run(
+            new ActivityCall(
+                instance.id(),
+                node.id(),
+                instance.role().orElseThrow(),
+                instance.database(),
+                request.type(),
+                request.config(),
+                scope.stamp(),
+                retry,
+                instance.policy(node.id()).timeout(),
+                spent.used(),
+                spent.lastError(),
+                cancellation::isCancelled),
+            (attempt, error) ->
+                store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
+    checkContinue(cancellation);
+    return switch (step) {
+      case StepOutcome.Completed completed -> new Outcome.Completed(completed.output());
+      case StepOutcome.Failed failed -> new Outcome.Failed(failed.error());
     };
   }
 

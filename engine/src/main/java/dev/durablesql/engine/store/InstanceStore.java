@@ -124,14 +124,17 @@ public final class InstanceStore {
     Map<String, Attempts> attempts = new HashMap<>();
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT node_id, attempts, last_error FROM df_engine.node_attempts"
+            "SELECT node_id, attempts, last_error, stamp FROM df_engine.node_attempts"
                 + " WHERE instance_id = ?")) {
       statement.setString(1, instanceId);
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           attempts.put(
               rows.getString(1),
-              new Attempts(rows.getInt(2), Optional.ofNullable(rows.getString(3))));
+              new Attempts(
+                  rows.getInt(2),
+                  Optional.ofNullable(rows.getString(3)),
+                  Optional.ofNullable(rows.getString(4))));
         }
       }
     }
@@ -139,20 +142,22 @@ public final class InstanceStore {
   }
 
   /** Records a failed attempt that will be retried, so that a restart continues the count. */
-  public void recordFailedAttempt(ClaimedInstance claim, String nodeId, int attempt, String error) {
+  public void recordFailedAttempt(
+      ClaimedInstance claim, String nodeId, String stamp, int attempt, String error) {
     try (Connection connection = dataSource.getConnection()) {
       execute(
           connection,
-          "INSERT INTO df_engine.node_attempts (instance_id, node_id, attempts, last_error)"
-              + " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM df_engine.runs r"
+          "INSERT INTO df_engine.node_attempts (instance_id, node_id, attempts, last_error, stamp)"
+              + " SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM df_engine.runs r"
               + " WHERE r.instance_id = ? AND r.lease_token = ?)"
               + " ON CONFLICT (instance_id, node_id) DO UPDATE"
               + " SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error,"
-              + " updated_at = now()",
+              + " stamp = EXCLUDED.stamp, updated_at = now()",
           claim.id(),
           nodeId,
           attempt,
           error,
+          stamp,
           claim.id(),
           claim.leaseToken());
     } catch (SQLException e) {
@@ -270,6 +275,29 @@ public final class InstanceStore {
           claim.leaseToken());
     } catch (SQLException e) {
       throw new IllegalStateException("stamp the nodes under " + scopeId, e);
+    }
+  }
+
+  /** Stamps those of {@code nodeIds} that are still running as failed with {@code text}. */
+  public void stampRunning(ClaimedInstance claim, java.util.Set<String> nodeIds, String text) {
+    if (nodeIds.isEmpty()) {
+      return;
+    }
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text),"
+                    + " updated_at = now() WHERE instance_id = ? AND status = 'running'"
+                    + " AND id = ANY (?::varchar[])"
+                    + FENCE)) {
+      statement.setString(1, text);
+      statement.setString(2, claim.id());
+      statement.setArray(3, connection.createArrayOf("varchar", nodeIds.toArray()));
+      statement.setString(4, claim.id());
+      statement.setObject(5, claim.leaseToken());
+      statement.executeUpdate();
+    } catch (SQLException e) {
+      throw new IllegalStateException("stamp the running nodes of instance " + claim.id(), e);
     }
   }
 

@@ -28,6 +28,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void keepsPluginSettingsFromTheFileAndSetAsUncheckedText() throws IOException {
+    Path file = propertiesFile("plugin.checksum.hmac_key=from-file\nplugin.notify.url=x");
+
+    Config config =
+        noEnvironment.load(Optional.of(file), List.of("plugin.checksum.hmac-key=from-set"));
+
+    assertThat(config.pluginValues())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("plugin.checksum.hmac-key", "from-set", "plugin.notify.url", "x"));
+  }
+
+  @Test
+  void aPluginSettingNeedsATypeAndAName() {
+    assertThatThrownBy(() -> noEnvironment.load(Optional.empty(), List.of("plugin.checksum=1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown setting 'plugin.checksum'");
+  }
+
+  @Test
   void fileOverridesTheDefault() throws IOException {
     Path file = propertiesFile("max-user-connections=20");
 

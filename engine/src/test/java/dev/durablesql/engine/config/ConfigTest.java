@@ -44,7 +44,22 @@ class ConfigTest {
         .isEqualTo(Path.of(System.getProperty("user.home"), ".durable-sql", "pg17"));
     assertThat(config.integer("pg-port")).isEqualTo(55433);
     assertThat(config.string("log-level")).isEqualTo("info");
-    assertThat(Settings.standard().all()).hasSize(26);
+    assertThat(config.path("plugins-dir")).isEqualTo(Path.of("plugins"));
+    assertThat(config.duration("activity-timeout")).isEqualTo(Duration.ofMinutes(5));
+    assertThat(config.string("http.policy")).isEqualTo("allowlist");
+    assertThat(config.optionalString("http.allowlist")).isEmpty();
+    assertThat(config.integer("http.max-response-bytes")).isEqualTo(10_485_760);
+    assertThat(config.optionalString("embed.base-url")).isEmpty();
+    assertThat(config.optionalString("embed.api-key")).isEmpty();
+    assertThat(config.optionalString("embed.model")).isEmpty();
+    assertThat(config.duration("embed.timeout")).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.integer("embed.max-batch")).isEqualTo(256);
+    assertThat(config.integer("breaker.failure-rate")).isEqualTo(50);
+    assertThat(config.integer("breaker.minimum-calls")).isEqualTo(10);
+    assertThat(config.integer("breaker.window")).isEqualTo(20);
+    assertThat(config.duration("breaker.open-duration")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.integer("breaker.half-open-calls")).isEqualTo(3);
+    assertThat(Settings.standard().all()).hasSize(41);
   }
 
   @Test

@@ -74,15 +74,30 @@ class SettingsTest {
             "http-bind",
             "data-dir",
             "pg-port",
-            "log-level");
+            "log-level",
+            "plugins-dir",
+            "activity-timeout",
+            "http.policy",
+            "http.allowlist",
+            "http.max-response-bytes",
+            "embed.base-url",
+            "embed.api-key",
+            "embed.model",
+            "embed.timeout",
+            "embed.max-batch",
+            "breaker.failure-rate",
+            "breaker.minimum-calls",
+            "breaker.window",
+            "breaker.open-duration",
+            "breaker.half-open-calls");
   }
 
   @Test
-  void marksOnlyThePasswordAsSecret() {
+  void marksOnlyThePasswordAndTheEmbeddingsKeyAsSecret() {
     assertThat(settings.all())
         .filteredOn(Setting::secret)
         .extracting(Setting::name)
-        .containsExactly("password");
+        .containsExactly("password", "embed.api-key");
   }
 
   @Test

@@ -48,7 +48,8 @@ class GracefulShutdownTest {
             Duration.ofMillis(300),
             EngineConfig.Retries.defaults(),
             EngineConfig.Retention.defaults(),
-            Optional.empty());
+            Optional.empty(),
+            dev.durablesql.engine.activity.ActivitySettings.defaults());
     Engine first = Engine.start(longLease);
     await()
         .atMost(Duration.ofSeconds(10))

@@ -130,6 +130,53 @@ class RetryAndTimeoutTest {
     assertThat(rootError(id)).contains("timed out after 0.3 seconds");
   }
 
+  @Test
+  void aCompoundNodeThatRunsPastItsTimeoutFailsAndStampsWhatRanInside() throws Exception {
+    String id =
+        workflows.start(
+            ALICE, "df.timeout(df.seq('SELECT 1 AS first', 'SELECT pg_sleep(5) AS slow'), 0.5)");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).isEqualTo("THEN timed out after 0.5 s (df.timeout)");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(status, ',' ORDER BY status) FROM df.nodes"
+                    + " WHERE instance_id = ? AND node_type = 'SQL'",
+                id))
+        .isEqualTo("completed,failed");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df.nodes WHERE instance_id = ? AND status = 'running'",
+                id))
+        .isEqualTo("0");
+  }
+
+  @Test
+  void aTimedOutJoinCancelsBothBranchesAndCanBeCaughtByAnOuterSequence() throws Exception {
+    String id =
+        workflows.start(
+            ALICE,
+            "df.timeout(df.join('SELECT pg_sleep(5) AS a', 'SELECT pg_sleep(5) AS b'), 0.5)");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).contains("JOIN timed out after 0.5 s");
+  }
+
+  @Test
+  void aCompoundNodeThatFinishesInTimeIsNotAffectedByItsTimeout() throws Exception {
+    String id = workflows.start(ALICE, "df.timeout(df.seq('SELECT 1', 'SELECT 2 AS two'), 30)");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+  }
+
   private static void insertPolicy(String id, String policy) throws Exception {
     try (Connection alice = postgres.connectAs(ALICE);
         Statement statement = alice.createStatement()) {

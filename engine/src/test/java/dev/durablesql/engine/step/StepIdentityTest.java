@@ -141,7 +141,8 @@ class StepIdentityTest {
             Duration.ofSeconds(5),
             new EngineConfig.Retries(1, Duration.ofSeconds(1), Duration.ofSeconds(1)),
             EngineConfig.Retention.defaults(),
-            Optional.empty());
+            Optional.empty(),
+            dev.durablesql.engine.activity.ActivitySettings.defaults());
 
     String starved;
     try (Engine engine = Engine.start(config)) {

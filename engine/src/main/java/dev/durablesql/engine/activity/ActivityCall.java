@@ -1,0 +1,50 @@
+package dev.durablesql.engine.activity;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.durablesql.engine.step.RetryPolicy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * One activity step to run: which activity, for which node, as whom, with what config and policy.
+ *
+ * @param type the activity type ({@code http}, {@code embed}, a plugin's type)
+ * @param config the substituted config the activity receives
+ * @param stamp the scope stamp the node runs under; part of the idempotency key, so that each loop
+ *     iteration gets its own keys
+ * @param nodeTimeout the node's {@code df.timeout}, over all its attempts
+ * @param attemptsUsed attempts spent by earlier claims (restarts continue the count)
+ * @param lastError the error of the last of those attempts, if any
+ * @param cancelled whether the node's branch or instance was cancelled
+ */
+public record ActivityCall(
+    String instanceId,
+    String nodeId,
+    String role,
+    Optional<String> database,
+    String type,
+    Map<String, Object> config,
+    String stamp,
+    RetryPolicy retry,
+    Optional<Duration> nodeTimeout,
+    int attemptsUsed,
+    Optional<String> lastError,
+    BooleanSupplier cancelled) {
+
+  public ActivityCall {
+    requireNonNull(instanceId, "instanceId is null");
+    requireNonNull(nodeId, "nodeId is null");
+    requireNonNull(role, "role is null");
+    requireNonNull(database, "database is null");
+    requireNonNull(type, "type is null");
+    requireNonNull(config, "config is null");
+    requireNonNull(stamp, "stamp is null");
+    requireNonNull(retry, "retry is null");
+    requireNonNull(nodeTimeout, "nodeTimeout is null");
+    requireNonNull(lastError, "lastError is null");
+    requireNonNull(cancelled, "cancelled is null");
+  }
+}
