@@ -108,15 +108,17 @@ class CrashRecoveryTest {
 
       doomed.kill();
     }
+    // Row 5 starts once three of rows 1-4 ended; its INSERT was in flight when the engine died.
     String beforeResume =
         workflows.queryAsSuperuser(
-            "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.map_effects");
+            "SELECT count(*) FILTER (WHERE id = 0) || ',' || count(*) FILTER (WHERE id BETWEEN 1 AND 4)"
+                + " || ',' || count(*) FILTER (WHERE id = 5) FROM public.map_effects");
 
     try (Engine survivor = Engine.start(postgres.engineConfig("survivor-3"))) {
       assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
     }
 
-    assertThat(beforeResume).startsWith("0,1,2,3,4").doesNotContain(",5");
+    assertThat(beforeResume).isIn("1,3,0", "1,4,0");
     assertThat(
             workflows.queryAsSuperuser(
                 "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.map_effects"))
