@@ -226,6 +226,27 @@ class MapTest {
         .isEqualTo("0");
   }
 
+  @Test
+  void aMapThatLosesARaceStopsItsRows() throws Exception {
+    String id =
+        run(
+            "df.race("
+                + map(
+                    "SELECT generate_series(1, 6) AS n",
+                    literal("SELECT pg_sleep(60) AS long_row /* race-probe */"),
+                    2)
+                + ", 'SELECT pg_sleep(0.5) AS winner')");
+
+    assertThat(workflows.status(id)).isEqualTo("completed");
+    assertThat(workflows.result(id)).contains("winner");
+    await().atMost(Duration.ofSeconds(10)).until(() -> activeStatements("race-probe"), "0"::equals);
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df.nodes WHERE instance_id = ? AND status = 'running'",
+                id))
+        .isEqualTo("0");
+  }
+
   private static String activeStatements(String marker) throws Exception {
     return workflows.queryAsSuperuser(
         "SELECT count(*)::text FROM pg_stat_activity WHERE usename = 'alice'"
