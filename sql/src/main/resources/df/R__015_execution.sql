@@ -63,7 +63,11 @@ BEGIN
          result = CASE WHEN p_status IN ('completed', 'failed') AND p_result IS NOT NULL THEN
                     CASE WHEN p_result_is_json THEN p_result::jsonb ELSE to_jsonb(p_result) END
                   END,
-         status_details = jsonb_build_object('execution_id', p_stamp),
+         -- A MAP keeps the progress the engine wrote in this same generation (R-EXT-3).
+         status_details = jsonb_build_object('execution_id', p_stamp)
+           || CASE WHEN n.node_type = 'MAP' AND n.status_details ->> 'execution_id' = p_stamp
+                        AND n.status_details ? 'map'
+                   THEN jsonb_build_object('map', n.status_details -> 'map') ELSE '{}'::jsonb END,
          updated_at = now()
    WHERE n.instance_id = p_instance_id AND n.id = p_node_id
      AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
@@ -105,14 +109,24 @@ BEGIN
       MESSAGE = format('role "%s" does not exist or lacks the LOGIN attribute, so the engine cannot run its steps; the step is rolled back',
                        session_user);
   END IF;
-  UPDATE df.nodes n
-     SET status = 'completed', result = p_output::jsonb,
-         status_details = jsonb_build_object('execution_id', p_stamp), updated_at = now()
-   WHERE n.instance_id = p_instance_id AND n.id = p_node_id
-     AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
-  INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
-  VALUES (p_instance_id, p_node_id, p_output, false)
-  ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = false;
+  IF EXISTS (SELECT 1 FROM df_engine.map_runs m
+              WHERE m.instance_id = p_instance_id AND starts_with(p_stamp, m.scope_id || '::')) THEN
+    -- A step in a map row (R-EXT-3): its record per stamp is the checkpoint; the body's df.nodes
+    -- rows, shared by all rows, are written once when the map ends.
+    INSERT INTO df_engine.map_outputs (instance_id, stamp, node_id, status, output, is_json)
+    VALUES (p_instance_id, p_stamp, p_node_id, 'completed', p_output, true)
+    ON CONFLICT (instance_id, stamp, node_id)
+    DO UPDATE SET status = 'completed', output = EXCLUDED.output, is_json = true, broke = false;
+  ELSE
+    UPDATE df.nodes n
+       SET status = 'completed', result = p_output::jsonb,
+           status_details = jsonb_build_object('execution_id', p_stamp), updated_at = now()
+     WHERE n.instance_id = p_instance_id AND n.id = p_node_id
+       AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
+    INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
+    VALUES (p_instance_id, p_node_id, p_output, false)
+    ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = false;
+  END IF;
   IF p_result_name IS NOT NULL THEN
     INSERT INTO df_engine.scopes (instance_id, scope_id, results)
     VALUES (p_instance_id, p_scope_id, jsonb_build_object(p_result_name, p_output))
@@ -121,6 +135,36 @@ BEGIN
   END IF;
 END
 $$;
+
+-- The checkpoint of a MAP's rows query (R-EXT-3), called like checkpoint_step on the connection of
+-- the submitting role, in the query's transaction: the rows are stored once, only while the caller's
+-- lease token is current, so that a crash after the commit never runs the query again.
+CREATE OR REPLACE FUNCTION df_engine.checkpoint_map_rows(
+    p_instance_id text, p_node_id text, p_lease_token uuid, p_stamp text, p_rows text, p_row_count integer)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM 1 FROM df_engine.runs r
+   WHERE r.instance_id = p_instance_id AND r.lease_token = p_lease_token
+     FOR SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF001',
+      MESSAGE = format('the lease on instance %s was taken over by another engine; the rows query is rolled back',
+                       p_instance_id);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = session_user AND r.rolcanlogin) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF002',
+      MESSAGE = format('role "%s" does not exist or lacks the LOGIN attribute, so the engine cannot run its steps; the rows query is rolled back',
+                       session_user);
+  END IF;
+  INSERT INTO df_engine.map_runs (instance_id, node_id, stamp, scope_id, row_count, rows)
+  VALUES (p_instance_id, p_node_id, p_stamp, p_stamp || '::' || p_node_id, p_row_count, p_rows)
+  ON CONFLICT (instance_id, node_id, stamp) DO NOTHING;
+END
+$$;
+
+REVOKE ALL ON FUNCTION df_engine.checkpoint_map_rows(text, text, uuid, text, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION df_engine.checkpoint_map_rows(text, text, uuid, text, text, integer) TO PUBLIC;
 
 REVOKE ALL ON FUNCTION df_engine.stamp_accepts(text, text),
   df_engine.write_node(text, text, uuid, text, text, text, boolean, boolean),

@@ -28,7 +28,7 @@ $$;
 
 -- The label of one node (R-EXPL-3). p_node is an entry of the node list built by
 -- df_engine.explain_nodes or df_engine.explain_live: {"type", "query", "name", "left", "right",
--- "cond", "extras", "marker"}.
+-- "cond", "extras", "marker"} and, for a live MAP, "progress".
 CREATE OR REPLACE FUNCTION df_engine.explain_label(p_node jsonb) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -72,6 +72,17 @@ BEGIN
     WHEN 'THEN' THEN
       RETURN 'SEQUENCE';
     WHEN 'MAP' THEN
+      -- Live mode: the progress the engine keeps on the node (R-EXT-3); before it starts, or in a dry
+      -- run, the most rows that run at a time.
+      IF jsonb_typeof(p_node->'progress') = 'object' THEN
+        RETURN 'MAP (rows ' || coalesce(p_node->'progress'->>'done', '0') || '/'
+               || coalesce(p_node->'progress'->>'rows', '?') || ' done'
+               || CASE WHEN (p_node->'progress'->>'failed')::integer > 0
+                       THEN ', ' || (p_node->'progress'->>'failed') || ' failed' ELSE '' END
+               || CASE WHEN (p_node->'progress'->>'running')::integer > 0
+                       THEN ', ' || (p_node->'progress'->>'running') || ' running' ELSE '' END
+               || ')' || v_suffix;
+      END IF;
       RETURN 'MAP (' || coalesce(v_config->>'max_parallel', '?') || ')' || v_suffix;
     WHEN 'ACTIVITY' THEN
       RETURN 'ACTIVITY ' || coalesce(v_config->>'activity_type', '?') || v_suffix;
@@ -424,6 +435,13 @@ BEGIN
                           THEN (SELECT jsonb_agg(p.of->e.value ORDER BY e.ordinality)
                                   FROM jsonb_array_elements_text(n.config->'extra_nodes') WITH ORDINALITY e(value, ordinality)
                                  WHERE p.of ? e.value) END,
+           -- A MAP's progress (R-EXT-3), while it runs or as it ended; rows count as running only
+           -- while the map does.
+           'progress', CASE WHEN n.node_type = 'MAP' AND n.inferred_status IN ('running', 'completed', 'failed')
+                             AND jsonb_typeof(df_engine.explain_config(n.status_details) -> 'map') = 'object'
+                            THEN df_engine.explain_config(n.status_details) -> 'map'
+                                 || CASE WHEN n.inferred_status = 'running' THEN '{}'::jsonb
+                                         ELSE '{"running": 0}'::jsonb END END,
            'marker', CASE n.inferred_status
                        WHEN 'completed' THEN ' ✓' WHEN 'failed' THEN ' ✗' WHEN 'running' THEN ' ⏳'
                        WHEN 'pending' THEN ' ○' WHEN 'skipped' THEN ' ⊘' ELSE '' END)

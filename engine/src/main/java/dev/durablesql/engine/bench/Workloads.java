@@ -120,6 +120,40 @@ final class Workloads {
     out.flush();
   }
 
+  /**
+   * W2 (df.map variant): one workflow whose MAP runs a single-row UPDATE for each of 500 rows, at
+   * most 8 at a time (df.map's default), then a final step.
+   */
+  void w2Map(int runs) throws Exception {
+    database.prepare(500);
+    String durofut =
+        "df.seq(df.map('SELECT id FROM public.bench_rows ORDER BY id LIMIT 500',"
+            + " 'UPDATE public.bench_rows SET v = v + 1 WHERE id = $item.id'),"
+            + " 'SELECT sum(v) FROM public.bench_rows')";
+    List<Double> walls = new ArrayList<>();
+    for (int run = 0; run < runs; run++) {
+      database.clearInstances();
+      long started = System.nanoTime();
+      try (Connection connection = database.asBenchRole();
+          PreparedStatement start =
+              connection.prepareStatement("SELECT df.start(" + durofut + ")")) {
+        start.executeQuery().close();
+      }
+      awaitFinished(1, Duration.ofMinutes(5));
+      walls.add((System.nanoTime() - started) / 1e6);
+    }
+    Collections.sort(walls);
+    out.printf(
+        Locale.ROOT,
+        "RESULT %s W2-map500 wall_ms_median=%.1f min=%.1f max=%.1f (%d runs)%n",
+        NAME,
+        walls.get(walls.size() / 2),
+        walls.get(0),
+        walls.get(walls.size() - 1),
+        runs);
+    out.flush();
+  }
+
   private static String sqlNode(int row) {
     return "{\"node_type\":\"SQL\",\"query\":\"UPDATE public.bench_rows SET v = v + 1 WHERE id = "
         + row

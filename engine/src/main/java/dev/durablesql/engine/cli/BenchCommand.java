@@ -16,8 +16,9 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the shared/bench workloads (W1, W2 join variant, W3) through df.start against the",
-      "database, with an engine in this process unless --external-engine, and prints RESULT lines.",
+      "Runs the shared/bench workloads (W1, W2 join and df.map variants, W3) through df.start",
+      "against the database, with an engine in this process unless --external-engine, and prints",
+      "RESULT lines.",
       "The --user role must own the df schema (or be a superuser); workflows run as durable_bench,",
       "which the engine must be able to log in as (trust, pgpass or role-secrets-dir)."
     })
@@ -30,8 +31,8 @@ final class BenchCommand implements Callable<Integer> {
       names = "--workload",
       defaultValue = "all",
       description =
-          "W1, W2, W3, activity-overhead (the activity pipeline per call) or all (default:"
-              + " ${DEFAULT-VALUE}).")
+          "W1, W2, W2-join, W2-map, W3, activity-overhead (the activity pipeline per call) or all"
+              + " (default: ${DEFAULT-VALUE}).")
   String workload;
 
   @Option(names = "--clients", defaultValue = "8", description = "Client connections for W1.")

@@ -83,6 +83,8 @@ final class Interpreter {
   private final ExecutorService branches =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-branch-", 0).factory());
 
+  private final MapRunner maps;
+
   Interpreter(
       ClaimedInstance claim,
       LoadedInstance instance,
@@ -104,6 +106,8 @@ final class Interpreter {
     this.variables =
         new Substitution.Variables(
             instance.id(), instance.label().orElse(""), parseVariables(claim.varsJson()));
+    this.maps =
+        new MapRunner(claim, instance, store, scopes, sqlStep, variables, savedScopes, branches);
   }
 
   /** Runs the graph from its root in the instance's root scope. */
@@ -135,7 +139,7 @@ final class Interpreter {
   }
 
   private void save(Scope scope, Optional<Instant> iterationStartedAt) {
-    scopes.save(claim, scope.id(), scope.generation(), scope.results(), iterationStartedAt);
+    scopes.save(claim, scope.key(), scope.generation(), scope.results(), iterationStartedAt);
   }
 
   /**
@@ -151,9 +155,9 @@ final class Interpreter {
       boolean scopeRoot,
       Cancellation cancellation)
       throws InterruptedException {
-    GraphNode current = fresh.getOrDefault(node.id(), node);
-    if (current.isFinishedIn(scope.stamp()) && !(current.type().equals("LOOP") && !scopeRoot)) {
-      return stored(current);
+    Optional<Outcome> done = finishedIn(node, scope.stamp());
+    if (done.isPresent() && !(node.type().equals("LOOP") && !scopeRoot)) {
+      return done.get();
     }
     checkContinue(cancellation);
     RetryPolicy retry = instance.policy(node.id()).retry().orElse(inheritedRetry);
@@ -278,6 +282,15 @@ final class Interpreter {
     }
   }
 
+  /** How the node ended in the scope generation {@code stamp}, if it did. */
+  private Optional<Outcome> finishedIn(GraphNode node, String stamp) {
+    if (maps.isBodyNode(node.id())) {
+      return maps.finished(node.id(), stamp);
+    }
+    GraphNode current = fresh.getOrDefault(node.id(), node);
+    return current.isFinishedIn(stamp) ? Optional.of(stored(current)) : Optional.empty();
+  }
+
   private static Outcome stored(GraphNode node) {
     String output = node.output().orElse("null");
     if (node.isFailed()) {
@@ -310,7 +323,11 @@ final class Interpreter {
 
   private void write(
       GraphNode node, Scope scope, String status, String result, boolean json, boolean broke) {
-    store.writeNode(claim, node.id(), status, result, scope.stamp(), json, broke);
+    if (maps.isBodyNode(node.id())) {
+      maps.write(node.id(), scope.stamp(), status, result, json, broke);
+    } else {
+      store.writeNode(claim, node.id(), status, result, scope.stamp(), json, broke);
+    }
     if (!status.equals("running")) {
       markFinished(node, scope, status, result, broke);
     }
@@ -360,7 +377,7 @@ final class Interpreter {
                 scope.stamp(),
                 cancellation,
                 instance.policy(node.id()).timeout(),
-                scope.id(),
+                scope.key(),
                 name),
             sql,
             retry,
@@ -712,9 +729,9 @@ final class Interpreter {
       GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
       throws InterruptedException {
     Scope child = scope(scope.childId(node.id()), false, scope.results());
-    GraphNode current = fresh.getOrDefault(node.id(), node);
-    if (current.isFinishedIn(child.stamp())) {
-      return stored(current);
+    Optional<Outcome> done = finishedIn(node, child.stamp());
+    if (done.isPresent()) {
+      return done.get();
     }
     write(node, child, "running", null, false, false);
     Outcome outcome = executeLoop(node, child, retry, cancellation);
@@ -743,6 +760,21 @@ final class Interpreter {
       json = JsonNodeFactory.instance.textNode(value.asText()).toString();
     }
     return new Outcome.Broke(json);
+  }
+
+  // --- MAP (R-EXT-3): see MapRunner ----------------------------------------------------------
+
+  private Outcome executeMap(
+      GraphNode node, Scope scope, RetryPolicy retry, Cancellation cancellation)
+      throws InterruptedException {
+    GraphNode body = child(node.left());
+    return maps.execute(
+        node,
+        scope,
+        retry,
+        cancellation,
+        (row, token) -> execute(body, row, retry, false, token),
+        this::checkContinue);
   }
 
   // --- SLEEP, WAIT_SCHEDULE (R-EXEC-22, R-EXEC-23, R-DIFF-4) ---------------------------------

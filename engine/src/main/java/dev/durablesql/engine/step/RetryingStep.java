@@ -46,6 +46,41 @@ public final class RetryingStep {
       String lastError,
       AttemptLog attempts)
       throws InterruptedException {
+    return run(target, () -> step.run(target, sql), policy, attemptsUsed, lastError, attempts);
+  }
+
+  /** Runs a MAP node's rows query ({@link SqlStep#runRowsQuery}) with the same retries. */
+  public StepOutcome runRowsQuery(
+      SqlStep.Target target,
+      String sql,
+      int maxRows,
+      RetryPolicy policy,
+      int attemptsUsed,
+      String lastError,
+      AttemptLog attempts)
+      throws InterruptedException {
+    return run(
+        target,
+        () -> step.runRowsQuery(target, sql, maxRows),
+        policy,
+        attemptsUsed,
+        lastError,
+        attempts);
+  }
+
+  /** One attempt of a step. */
+  private interface Attempt {
+    StepOutcome run() throws InterruptedException;
+  }
+
+  private StepOutcome run(
+      SqlStep.Target target,
+      Attempt once,
+      RetryPolicy policy,
+      int attemptsUsed,
+      String lastError,
+      AttemptLog attempts)
+      throws InterruptedException {
     int remaining = policy.maxAttempts() - attemptsUsed;
     if (remaining < 1) {
       return StepOutcome.Failed.permanent(
@@ -58,7 +93,7 @@ public final class RetryingStep {
               retry,
               () -> {
                 int number = attempt.incrementAndGet();
-                StepOutcome outcome = step.run(target, sql);
+                StepOutcome outcome = once.run();
                 if (outcome instanceof StepOutcome.Failed failed
                     && failed.transientFailure()
                     && number < policy.maxAttempts()) {

@@ -64,16 +64,92 @@ public final class SqlStep {
    * @throws LeaseLostException when another engine took the instance over; nothing was committed
    */
   public StepOutcome run(Target target, String sql) throws InterruptedException {
+    return run(target, new NodeStatement(sql));
+  }
+
+  /**
+   * Runs the rows query of a MAP node (R-EXT-3) as a step of the node: as the submitting role, with
+   * the node's retries and timeout, and stores the rows it read (at most {@code maxRows}) with
+   * {@code df_engine.checkpoint_map_rows} in its transaction, so that they are read exactly once.
+   * The outcome's output is the stored rows, encoded as a SQL step's result.
+   *
+   * @throws LeaseLostException when another engine took the instance over; nothing was stored
+   */
+  public StepOutcome runRowsQuery(Target target, String sql, int maxRows)
+      throws InterruptedException {
+    return run(target, new RowsQuery(sql, maxRows));
+  }
+
+  /** What a step runs, and how it is checkpointed in the same transaction. */
+  private interface Work {
+    String execute(Connection connection, StatementWatcher watcher) throws SQLException;
+
+    void checkpoint(Connection connection, Target target, String output) throws SQLException;
+  }
+
+  /** A SQL node's statement, checkpointed as the node's completion. */
+  private record NodeStatement(String text) implements Work {
+    @Override
+    public String execute(Connection connection, StatementWatcher watcher) throws SQLException {
+      return SqlStep.execute(connection, text, watcher, 0);
+    }
+
+    @Override
+    public void checkpoint(Connection connection, Target target, String output)
+        throws SQLException {
+      SqlStep.checkpoint(connection, target, output);
+    }
+  }
+
+  /** A MAP node's rows query, checkpointed as the map's rows. */
+  private record RowsQuery(String text, int maxRows) implements Work {
+    @Override
+    public String execute(Connection connection, StatementWatcher watcher) throws SQLException {
+      return SqlStep.execute(connection, text, watcher, maxRows + 1);
+    }
+
+    @Override
+    public void checkpoint(Connection connection, Target target, String output)
+        throws SQLException {
+      int rows = rowCount(output);
+      if (rows > maxRows) {
+        throw new SQLException(
+            "the rows query of the MAP returned more than "
+                + maxRows
+                + " rows, the most one map runs its body for; split the rows over several maps",
+            "54000");
+      }
+      try (PreparedStatement statement =
+          connection.prepareStatement("SELECT df_engine.checkpoint_map_rows(?, ?, ?, ?, ?, ?)")) {
+        statement.setString(1, target.claim().id());
+        statement.setString(2, target.nodeId());
+        statement.setObject(3, target.claim().leaseToken());
+        statement.setString(4, target.stamp());
+        statement.setString(5, output);
+        statement.setInt(6, rows);
+        statement.execute();
+      }
+    }
+  }
+
+  /** The row_count of an encoded result: the encoder writes it last, after the rows. */
+  private static int rowCount(String output) {
+    int key = output.lastIndexOf("\"row_count\":");
+    int end = output.lastIndexOf('}');
+    return Integer.parseInt(output.substring(key + "\"row_count\":".length(), end).trim());
+  }
+
+  private StepOutcome run(Target target, Work work) throws InterruptedException {
     if (target.database().isPresent()) {
-      return runInOtherDatabase(target, sql);
+      return runInOtherDatabase(target, work);
     }
     try (RoleConnections.StepConnection step = connections.open(target.role(), target.database())) {
       Connection connection = step.connection();
       try {
         connection.setAutoCommit(false);
         limitDuration(connection, target);
-        String output = execute(connection, sql, target.watcher());
-        checkpoint(connection, target, output);
+        String output = work.execute(connection, target.watcher());
+        work.checkpoint(connection, target, output);
         connection.commit();
         return new StepOutcome.Completed(output);
       } catch (SQLException e) {
@@ -85,7 +161,7 @@ public final class SqlStep {
           throw new LeaseLostException(target.claim().id());
         }
         if (NOT_IN_TRANSACTION_BLOCK.equals(e.getSQLState())) {
-          return runOutsideTransaction(connection, target, sql);
+          return runOutsideTransaction(connection, target, work);
         }
         return failed(e, target);
       }
@@ -101,14 +177,14 @@ public final class SqlStep {
    * transaction with its checkpoint: PostgreSQL has no cross-database transactions. It commits in
    * its own database first and is checkpointed right after, as the same role: at-least-once.
    */
-  private StepOutcome runInOtherDatabase(Target target, String sql) throws InterruptedException {
+  private StepOutcome runInOtherDatabase(Target target, Work work) throws InterruptedException {
     String output;
     try (RoleConnections.StepConnection step = connections.open(target.role(), target.database())) {
       Connection connection = step.connection();
       try {
         connection.setAutoCommit(false);
         limitDuration(connection, target);
-        output = execute(connection, sql, target.watcher());
+        output = work.execute(connection, target.watcher());
         connection.commit();
       } catch (SQLException e) {
         rollbackQuietly(connection);
@@ -118,7 +194,7 @@ public final class SqlStep {
         if (NOT_IN_TRANSACTION_BLOCK.equals(e.getSQLState())) {
           try {
             connection.setAutoCommit(true);
-            output = execute(connection, sql, target.watcher());
+            output = work.execute(connection, target.watcher());
           } catch (SQLException again) {
             return failed(again, target);
           }
@@ -135,7 +211,7 @@ public final class SqlStep {
       Connection connection = home.connection();
       try {
         connection.setAutoCommit(false);
-        checkpoint(connection, target, output);
+        work.checkpoint(connection, target, output);
         connection.commit();
         return new StepOutcome.Completed(output);
       } catch (SQLException e) {
@@ -152,7 +228,7 @@ public final class SqlStep {
     }
   }
 
-  private StepOutcome runOutsideTransaction(Connection connection, Target target, String sql)
+  private StepOutcome runOutsideTransaction(Connection connection, Target target, Work work)
       throws InterruptedException {
     log.info(
         "Step {} of instance {} cannot run in a transaction block; running it in autocommit mode"
@@ -161,9 +237,9 @@ public final class SqlStep {
         target.claim().id());
     try {
       connection.setAutoCommit(true);
-      String output = execute(connection, sql, target.watcher());
+      String output = work.execute(connection, target.watcher());
       connection.setAutoCommit(false);
-      checkpoint(connection, target, output);
+      work.checkpoint(connection, target, output);
       connection.commit();
       return new StepOutcome.Completed(output);
     } catch (SQLException e) {
@@ -211,12 +287,18 @@ public final class SqlStep {
         : java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString();
   }
 
-  /** Runs the user's text as exactly one statement and encodes what it returned. */
-  private static String execute(Connection connection, String sql, StatementWatcher watcher)
+  /**
+   * Runs the user's text as exactly one statement and encodes what it returned.
+   *
+   * @param maxRows the most rows to read, 0 for all
+   */
+  private static String execute(
+      Connection connection, String sql, StatementWatcher watcher, int maxRows)
       throws SQLException {
     try (Statement statement = connection.createStatement()) {
       // The text is the user's, verbatim: no JDBC escapes ({fn ...}) and no '?' placeholders.
       statement.setEscapeProcessing(false);
+      statement.setMaxRows(maxRows);
       boolean hasRows;
       watcher.executing(statement);
       try {

@@ -29,9 +29,16 @@ public final class ScopeStore {
       " EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)";
 
   private final DataSource dataSource;
+  private final MapStore maps;
 
   public ScopeStore(DataSource dataSource) {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
+    this.maps = new MapStore(dataSource);
+  }
+
+  /** The durable state of MAP nodes, in the same database. */
+  public MapStore maps() {
+    return maps;
   }
 
   /** Every scope of the instance, by scope id. */

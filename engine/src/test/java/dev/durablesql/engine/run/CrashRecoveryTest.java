@@ -88,6 +88,46 @@ class CrashRecoveryTest {
     assertThat(countEffects("before-crash")).isEqualTo(1);
   }
 
+  @Test
+  void aMapKilledMidwayRunsOnlyItsUnfinishedRowsAndReadsItsRowsOnce() throws Exception {
+    workflows.executeAsSuperuser(
+        "CREATE TABLE public.map_effects (id int NOT NULL); GRANT ALL ON public.map_effects TO alice;");
+    // The rows query writes a marker (row 0): it must commit exactly once, with the stored rows.
+    String rowsQuery =
+        "WITH marker AS (INSERT INTO public.map_effects (id) VALUES (0) RETURNING 1)"
+            + " SELECT g AS n FROM generate_series(1, 12) g, (SELECT count(*) FROM marker) m";
+    String body =
+        "INSERT INTO public.map_effects (id) SELECT $item.n"
+            + " FROM pg_sleep(CASE WHEN $item.n = 5 THEN 3 ELSE 0.05 END) /* map-row */";
+    String id;
+    try (ChildEngine doomed =
+        ChildEngine.start(postgres, "doomed-3", "lease-duration=3s", "heartbeat-interval=500ms")) {
+      awaitLiveEngines(1);
+      id = workflows.start(ALICE, "df.map(" + literal(rowsQuery) + ", " + literal(body) + ", 2)");
+      awaitStepInFlight("SELECT 5 FROM pg_sleep");
+
+      doomed.kill();
+    }
+    // Row 5 starts once three of rows 1-4 ended; its INSERT was in flight when the engine died.
+    String beforeResume =
+        workflows.queryAsSuperuser(
+            "SELECT count(*) FILTER (WHERE id = 0) || ',' || count(*) FILTER (WHERE id BETWEEN 1 AND 4)"
+                + " || ',' || count(*) FILTER (WHERE id = 5) FROM public.map_effects");
+
+    try (Engine survivor = Engine.start(postgres.engineConfig("survivor-3"))) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(beforeResume).isIn("1,3,0", "1,4,0");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(id::text, ',' ORDER BY id) FROM public.map_effects"))
+        .isEqualTo("0,1,2,3,4,5,6,7,8,9,10,11,12");
+    assertThat(
+            workflows.queryAsSuperuser("SELECT jsonb_array_length(df.result(?)::jsonb)::text", id))
+        .isEqualTo("12");
+  }
+
   private static void awaitLiveEngines(int count) {
     await()
         .atMost(Duration.ofSeconds(30))
