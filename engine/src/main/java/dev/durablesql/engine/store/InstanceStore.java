@@ -334,28 +334,17 @@ public final class InstanceStore {
    * claim row, in one transaction.
    */
   public void finish(ClaimedInstance claim, String status) {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
-      execute(
-          connection,
-          "UPDATE df.instances SET status = ?, updated_at = now(),"
-              + " completed_at = CASE WHEN ? = 'completed' THEN now() END"
-              + " WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled')"
-              + FENCE,
-          status,
-          status,
-          claim.id(),
-          claim.id(),
-          claim.leaseToken());
-      int removed =
-          execute(
-              connection,
-              "DELETE FROM df_engine.runs WHERE instance_id = ? AND lease_token = ?",
-              claim.id(),
-              claim.leaseToken());
-      requireFenced(claim, removed);
-      event(connection, claim.id(), "instance_" + status, null);
-      connection.commit();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT df_engine.finish_instance(?, ?, ?, ?)")) {
+      statement.setString(1, claim.id());
+      statement.setObject(2, claim.leaseToken());
+      statement.setString(3, status);
+      statement.setString(4, engineName);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        requireFenced(claim, row.getBoolean(1) ? 1 : 0);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("finish instance " + claim.id() + " as " + status, e);
     }
