@@ -102,7 +102,7 @@ final class Interpreter {
     this.activities = requireNonNull(activities, "activities is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
     this.execution = requireNonNull(execution, "execution is null");
-    this.savedScopes = scopes.load(instance.id());
+    this.savedScopes = instance.scopes();
     this.variables =
         new Substitution.Variables(
             instance.id(), instance.label().orElse(""), parseVariables(claim.varsJson()));

@@ -30,8 +30,9 @@ public final class InstanceStore {
   }
 
   /**
-   * The four reads of {@link #load}, sent as one prepared statement: the driver sends them in one
-   * round trip and the results come back in this order (instance, nodes, policies, attempts).
+   * The five reads of {@link #load}, sent as one prepared statement: the driver sends them in one
+   * round trip and the results come back in this order (instance, nodes, policies, attempts,
+   * scopes).
    */
   private static final String LOAD =
       """
@@ -48,14 +49,16 @@ public final class InstanceStore {
        WHERE n.instance_id = ?;
       SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?;
       SELECT node_id, attempts, last_error, stamp FROM df_engine.node_attempts
-       WHERE instance_id = ?\
+       WHERE instance_id = ?;
+      SELECT scope_id, generation, results::text, iteration_started_at
+        FROM df_engine.scopes WHERE instance_id = ?\
       """;
 
   /** Loads the instance and its graph in one round trip; empty if the instance row is gone. */
   public Optional<LoadedInstance> load(String instanceId) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = connection.prepareStatement(LOAD)) {
-      for (int i = 1; i <= 4; i++) {
+      for (int i = 1; i <= 5; i++) {
         statement.setString(i, instanceId);
       }
       statement.execute();
@@ -78,6 +81,7 @@ public final class InstanceStore {
       Map<String, GraphNode> nodes = readNodes(next(statement));
       Map<String, NodePolicy> policies = readPolicies(next(statement));
       Map<String, Attempts> attempts = readAttempts(next(statement));
+      Map<String, ScopeState> scopes = ScopeStore.readScopes(next(statement));
       return Optional.of(
           new LoadedInstance(
               instanceId,
@@ -89,7 +93,8 @@ public final class InstanceStore {
               row[5],
               nodes,
               policies,
-              attempts));
+              attempts,
+              scopes));
     } catch (SQLException e) {
       throw new IllegalStateException("load instance " + instanceId, e);
     }
