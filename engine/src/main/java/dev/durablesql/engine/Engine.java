@@ -26,6 +26,7 @@ import dev.durablesql.engine.store.BreakerStore;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
 import dev.durablesql.engine.store.ScopeStore;
+import dev.durablesql.engine.tracing.Tracing;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -60,13 +61,15 @@ public final class Engine implements AutoCloseable {
   private final ActivityCatalog activityCatalog;
   private final ActivityRunner activities;
   private final BreakerStore breakerStore;
+  private final Tracing tracing;
   private final ExecutorService background =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-background-", 0).factory());
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Engine(EngineConfig config) {
+  private Engine(EngineConfig config, Tracing tracing) {
     this.config = requireNonNull(config, "config is null");
+    this.tracing = requireNonNull(tracing, "tracing is null");
     this.management = ManagementPool.open(config);
     try {
       SchemaInstaller installer = new SchemaInstaller(management);
@@ -109,6 +112,7 @@ public final class Engine implements AutoCloseable {
               new ScopeStore(management),
               new RetryingStep(new SqlStep(roleConnections)),
               activities,
+              tracing,
               new RetryPolicy(
                   config.retries().maxAttempts(),
                   config.retries().initialDelay(),
@@ -185,9 +189,17 @@ public final class Engine implements AutoCloseable {
     }
   }
 
-  /** Starts an engine; returns once it is registered and claiming. */
+  /** Starts an engine without tracing; returns once it is registered and claiming. */
   public static Engine start(EngineConfig config) {
-    Engine engine = new Engine(config);
+    return start(config, Tracing.off());
+  }
+
+  /**
+   * Starts an engine that records spans through {@code tracing} (the engine closes it when it
+   * stops); returns once it is registered and claiming.
+   */
+  public static Engine start(EngineConfig config, Tracing tracing) {
+    Engine engine = new Engine(config, tracing);
     engine.leaseKeeper.start();
     engine.listener.start();
     engine.claimLoop.start();
@@ -251,6 +263,7 @@ public final class Engine implements AutoCloseable {
     breakerStore.clear();
     roleConnections.close();
     meters.close();
+    tracing.close();
     management.close();
     log.info("Engine {} stopped", config.engineName());
   }

@@ -39,7 +39,7 @@ public class HttpActivity implements Activity {
     HttpStep step = step(context);
     HttpCall call;
     try {
-      call = call(context.config());
+      call = call(withTraceHeaders(context.config(), context.traceHeaders()));
     } catch (IllegalArgumentException e) {
       throw ActivityException.permanent(e.getMessage());
     }
@@ -50,6 +50,30 @@ public class HttpActivity implements Activity {
       case HttpOutcome.Failed failed -> throw ActivityException.permanent(failed.message());
       case HttpOutcome.Transient transientOutcome -> throw retryable(transientOutcome);
     };
+  }
+
+  /**
+   * The config with the engine's trace headers ({@code traceparent}) added to the step's headers,
+   * unless the step sets them itself.
+   */
+  private static Map<String, Object> withTraceHeaders(
+      Map<String, Object> config, Map<String, String> trace) {
+    if (trace.isEmpty()) {
+      return config;
+    }
+    Map<String, Object> headers = new java.util.LinkedHashMap<>();
+    if (config.get("headers") instanceof Map<?, ?> given) {
+      given.forEach((name, value) -> headers.put(String.valueOf(name), value));
+    }
+    trace.forEach((name, value) -> {
+      boolean set = headers.keySet().stream().anyMatch(existing -> existing.equalsIgnoreCase(name));
+      if (!set) {
+        headers.put(name, value);
+      }
+    });
+    Map<String, Object> copy = new java.util.LinkedHashMap<>(config);
+    copy.put("headers", headers);
+    return copy;
   }
 
   private static ActivityException retryable(HttpOutcome.Transient outcome) {

@@ -19,6 +19,8 @@ import java.util.function.BooleanSupplier;
  * @param attemptsUsed attempts spent by earlier claims (restarts continue the count)
  * @param lastError the error of the last of those attempts, if any
  * @param cancelled whether the node's branch or instance was cancelled
+ * @param traceHeaders the W3C trace context of the step's span, for HTTP headers; empty without
+ *     tracing
  */
 public record ActivityCall(
     String instanceId,
@@ -32,7 +34,8 @@ public record ActivityCall(
     Optional<Duration> nodeTimeout,
     int attemptsUsed,
     Optional<String> lastError,
-    BooleanSupplier cancelled) {
+    BooleanSupplier cancelled,
+    Map<String, String> traceHeaders) {
 
   public ActivityCall {
     requireNonNull(instanceId, "instanceId is null");
@@ -46,5 +49,6 @@ public record ActivityCall(
     requireNonNull(nodeTimeout, "nodeTimeout is null");
     requireNonNull(lastError, "lastError is null");
     requireNonNull(cancelled, "cancelled is null");
+    traceHeaders = Map.copyOf(requireNonNull(traceHeaders, "traceHeaders is null"));
   }
 }

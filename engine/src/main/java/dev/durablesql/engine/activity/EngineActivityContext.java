@@ -87,6 +87,11 @@ final class EngineActivityContext implements ActivityContext {
   }
 
   @Override
+  public Map<String, String> traceHeaders() {
+    return call.traceHeaders();
+  }
+
+  @Override
   public Connection openConnection() throws SQLException {
     try {
       return RoleConnection.of(connections.open(call.role(), call.database()));

@@ -120,7 +120,8 @@ final class ActivityOverhead {
               Optional.empty(),
               0,
               Optional.empty(),
-              () -> false);
+              () -> false,
+              Map.of());
       DirectContext context = new DirectContext(Map.of());
       double[] direct = new double[ROUNDS];
       double[] wrapped = new double[ROUNDS];

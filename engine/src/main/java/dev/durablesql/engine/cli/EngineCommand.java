@@ -39,7 +39,7 @@ final class EngineCommand implements Callable<Integer> {
     }
     Config config = configOptions.load(flags);
     EngineConfig engineConfig = EngineSettings.engineConfig(config);
-    Engine engine = Engine.start(engineConfig);
+    Engine engine = Engine.start(engineConfig, EngineSettings.tracing(config));
     HealthServer health =
         HealthServer.startIfEnabled(
             config.string("http-bind"),

@@ -112,6 +112,12 @@ final class EngineSettings {
     }
   }
 
+  /** Tracing as configured: spans exported over OTLP, or none without an endpoint. */
+  static dev.durablesql.engine.tracing.Tracing tracing(Config config) {
+    return dev.durablesql.engine.tracing.Tracing.otlp(
+        config.optionalString("tracing.otlp-endpoint"), config.string("tracing.service-name"));
+  }
+
   /** Text settings activities read through {@code ActivityContext.setting}. */
   private static final List<String> ACTIVITY_VALUES =
       List.of("http.policy", "http.allowlist", "embed.base-url", "embed.api-key", "embed.model");

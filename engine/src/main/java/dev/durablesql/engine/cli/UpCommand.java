@@ -64,7 +64,7 @@ final class UpCommand implements Callable<Integer> {
                       "install-schema=false")));
       new SchemaInstaller(InstallCommand.dataSource(engineConfig)).install();
       prepareDemoRole(engineConfig);
-      engine = Engine.start(engineConfig);
+      engine = Engine.start(engineConfig, EngineSettings.tracing(config));
       health =
           HealthServer.startIfEnabled(
               config.string("http-bind"),

@@ -227,7 +227,13 @@ public final class Settings {
                   3,
                   1,
                   1_000,
-                  "Trial calls a half-open breaker lets through to decide whether to close.")));
+                  "Trial calls a half-open breaker lets through to decide whether to close."),
+              Setting.text(
+                  "tracing.otlp-endpoint",
+                  null,
+                  "OTLP/HTTP endpoint spans are exported to; unset means no tracing."),
+              Setting.text(
+                  "tracing.service-name", "durable-sql", "service.name of the engine's spans.")));
 
   private final List<Setting> all;
   private final Map<String, Setting> byName;

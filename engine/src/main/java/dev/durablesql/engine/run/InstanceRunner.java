@@ -9,6 +9,8 @@ import dev.durablesql.engine.step.RetryingStep;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.LoadedInstance;
 import dev.durablesql.engine.store.ScopeStore;
+import dev.durablesql.engine.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -26,6 +28,7 @@ public final class InstanceRunner {
   private final ScopeStore scopes;
   private final RetryingStep sqlStep;
   private final ActivityRunner activities;
+  private final Tracing tracing;
   private final RetryPolicy defaultRetry;
   private final RunningInstances running;
   private final BooleanSupplier stopping;
@@ -38,6 +41,7 @@ public final class InstanceRunner {
       ScopeStore scopes,
       RetryingStep sqlStep,
       ActivityRunner activities,
+      Tracing tracing,
       RetryPolicy defaultRetry,
       RunningInstances running,
       BooleanSupplier stopping) {
@@ -45,6 +49,7 @@ public final class InstanceRunner {
     this.scopes = requireNonNull(scopes, "scopes is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
     this.activities = requireNonNull(activities, "activities is null");
+    this.tracing = requireNonNull(tracing, "tracing is null");
     this.defaultRetry = requireNonNull(defaultRetry, "defaultRetry is null");
     this.running = requireNonNull(running, "running is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
@@ -79,23 +84,43 @@ public final class InstanceRunner {
       store.recordEvent(instance.id(), "resumed (claim " + claim.epoch() + ")", null);
     }
     Execution execution = running.register(instance.id());
+    Span span = tracing.startInstance(instance.id(), instance.role().orElse("?"), claim.epoch());
+    String ended = "interrupted";
     try {
       Outcome outcome =
-          new Interpreter(claim, instance, store, scopes, sqlStep, activities, stopping, execution)
+          new Interpreter(
+                  claim,
+                  instance,
+                  store,
+                  scopes,
+                  sqlStep,
+                  activities,
+                  tracing,
+                  span,
+                  stopping,
+                  execution)
               .run(defaultRetry);
-      switch (outcome) {
-        case Outcome.Completed completed -> store.finish(claim, "completed");
-        case Outcome.Failed failed -> store.finish(claim, "failed");
-        case Outcome.Suspended suspended -> store.suspend(claim, suspended.wakeAt());
-        case Outcome.Broke broke -> store.finish(claim, "failed");
+      ended =
+          switch (outcome) {
+            case Outcome.Completed completed -> "completed";
+            case Outcome.Failed failed -> "failed";
+            case Outcome.Suspended suspended -> "suspended";
+            case Outcome.Broke broke -> "failed";
+          };
+      if (outcome instanceof Outcome.Suspended suspended) {
+        store.suspend(claim, suspended.wakeAt());
+      } else {
+        store.finish(claim, ended);
       }
     } catch (InstanceCancelled e) {
       log.info("Instance {} was cancelled; stopping it", instance.id());
       store.stampCancelled(claim);
-      store.finish(claim, "cancelled");
+      store.finish(claim, ended = "cancelled");
     } catch (EngineStopping e) {
       store.release(claim);
+      ended = "released";
     } finally {
+      Tracing.end(span, ended, Optional.empty());
       running.unregister(execution);
     }
   }

@@ -25,6 +25,8 @@ import dev.durablesql.engine.store.SignalDelivery;
 import dev.durablesql.engine.substitution.Substitution;
 import dev.durablesql.engine.substitution.SubstitutionException;
 import dev.durablesql.engine.substitution.Truthiness;
+import dev.durablesql.engine.tracing.Tracing;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -72,6 +74,8 @@ final class Interpreter {
   private final ScopeStore scopes;
   private final RetryingStep sqlStep;
   private final ActivityRunner activities;
+  private final Tracing tracing;
+  private final Span instanceSpan;
   private final BooleanSupplier stopping;
   private final Execution execution;
   private final Map<String, ScopeState> savedScopes;
@@ -92,6 +96,8 @@ final class Interpreter {
       ScopeStore scopes,
       RetryingStep sqlStep,
       ActivityRunner activities,
+      Tracing tracing,
+      Span instanceSpan,
       BooleanSupplier stopping,
       Execution execution) {
     this.claim = requireNonNull(claim, "claim is null");
@@ -100,6 +106,8 @@ final class Interpreter {
     this.scopes = requireNonNull(scopes, "scopes is null");
     this.sqlStep = requireNonNull(sqlStep, "sqlStep is null");
     this.activities = requireNonNull(activities, "activities is null");
+    this.tracing = requireNonNull(tracing, "tracing is null");
+    this.instanceSpan = requireNonNull(instanceSpan, "instanceSpan is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
     this.execution = requireNonNull(execution, "execution is null");
     this.savedScopes = instance.scopes();
@@ -368,24 +376,33 @@ final class Interpreter {
     }
     Attempts spent = instance.attempts(node.id()).under(scope.stamp());
     Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
-    StepOutcome step =
-        sqlStep.run(
-            new SqlStep.Target(
-                claim,
-                node.id(),
-                instance.role().orElseThrow(),
-                instance.database(),
-                scope.stamp(),
-                cancellation,
-                instance.policy(node.id()).timeout(),
-                scope.key(),
-                name),
-            sql,
-            retry,
-            spent.used(),
-            spent.lastError().orElse(null),
-            (attempt, error) ->
-                store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
+    Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
+    Optional<String> traceparent = Tracing.traceparent(span);
+    StepOutcome step = null;
+    try {
+      step =
+          sqlStep.run(
+              new SqlStep.Target(
+                  claim,
+                  node.id(),
+                  instance.role().orElseThrow(),
+                  instance.database(),
+                  scope.stamp(),
+                  cancellation,
+                  instance.policy(node.id()).timeout(),
+                  scope.key(),
+                  name,
+                  traceparent.map(value -> "durable-sql trace=" + value.substring(3, 35))),
+              // The trace context travels with the statement, for pg_stat_activity and logs.
+              traceparent.map(value -> "/* traceparent='" + value + "' */ " + sql).orElse(sql),
+              retry,
+              spent.used(),
+              spent.lastError().orElse(null),
+              (attempt, error) ->
+                  store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
+    } finally {
+      endStep(span, step);
+    }
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> {
@@ -416,28 +433,43 @@ final class Interpreter {
       return new Outcome.Failed(e.getMessage());
     }
     Attempts spent = instance.attempts(node.id()).under(scope.stamp());
-    StepOutcome step =
-        activities.run(
-            new ActivityCall(
-                instance.id(),
-                node.id(),
-                instance.role().orElseThrow(),
-                instance.database(),
-                request.type(),
-                request.config(),
-                scope.stamp(),
-                retry,
-                instance.policy(node.id()).timeout(),
-                spent.used(),
-                spent.lastError(),
-                cancellation::isCancelled),
-            (attempt, error) ->
-                store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
+    Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
+    StepOutcome step = null;
+    try {
+      step =
+          activities.run(
+              new ActivityCall(
+                  instance.id(),
+                  node.id(),
+                  instance.role().orElseThrow(),
+                  instance.database(),
+                  request.type(),
+                  request.config(),
+                  scope.stamp(),
+                  retry,
+                  instance.policy(node.id()).timeout(),
+                  spent.used(),
+                  spent.lastError(),
+                  cancellation::isCancelled,
+                  Tracing.headers(span)),
+              (attempt, error) ->
+                  store.recordFailedAttempt(claim, node.id(), scope.stamp(), attempt, error));
+    } finally {
+      endStep(span, step);
+    }
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> new Outcome.Completed(completed.output());
       case StepOutcome.Failed failed -> new Outcome.Failed(failed.error());
     };
+  }
+
+  private static void endStep(Span span, StepOutcome step) {
+    switch (step) {
+      case StepOutcome.Completed completed -> Tracing.end(span, "completed", Optional.empty());
+      case StepOutcome.Failed failed -> Tracing.end(span, "failed", Optional.of(failed.error()));
+      case null -> Tracing.end(span, "interrupted", Optional.empty());
+    }
   }
 
   // --- THEN (R-EXEC-11) ----------------------------------------------------------------------

@@ -44,8 +44,10 @@ public final class SqlStep {
       StatementWatcher watcher,
       Optional<Duration> timeout,
       String scopeId,
-      Optional<String> resultName) {
+      Optional<String> resultName,
+      Optional<String> applicationName) {
     public Target {
+      requireNonNull(applicationName, "applicationName is null");
       requireNonNull(scopeId, "scopeId is null");
       requireNonNull(resultName, "resultName is null");
       requireNonNull(watcher, "watcher is null");
@@ -55,6 +57,30 @@ public final class SqlStep {
       requireNonNull(role, "role is null");
       requireNonNull(database, "database is null");
       requireNonNull(stamp, "stamp is null");
+    }
+
+    /** A target whose session keeps the pool's application_name. */
+    public Target(
+        ClaimedInstance claim,
+        String nodeId,
+        String role,
+        Optional<String> database,
+        String stamp,
+        StatementWatcher watcher,
+        Optional<Duration> timeout,
+        String scopeId,
+        Optional<String> resultName) {
+      this(
+          claim,
+          nodeId,
+          role,
+          database,
+          stamp,
+          watcher,
+          timeout,
+          scopeId,
+          resultName,
+          Optional.empty());
     }
   }
 
@@ -324,12 +350,28 @@ public final class SqlStep {
     }
   }
 
-  /** R-EXT-2: a node's timeout is also the statement's timeout, for this transaction only. */
+  /**
+   * The step's session settings, for this transaction only, in one round trip and only when there
+   * are any: R-EXT-2's node timeout as statement_timeout, and with tracing the trace id in
+   * application_name.
+   */
   private static void limitDuration(Connection connection, Target target) throws SQLException {
+    StringBuilder settings = new StringBuilder();
     if (target.timeout().isPresent()) {
+      settings
+          .append("SET LOCAL statement_timeout = ")
+          .append(Math.max(1, target.timeout().get().toMillis()))
+          .append(';');
+    }
+    if (target.applicationName().isPresent()) {
+      settings
+          .append("SET LOCAL application_name = '")
+          .append(target.applicationName().get().replace("'", "''"))
+          .append("';");
+    }
+    if (!settings.isEmpty()) {
       try (Statement statement = connection.createStatement()) {
-        statement.execute(
-            "SET LOCAL statement_timeout = " + Math.max(1, target.timeout().get().toMillis()));
+        statement.execute(settings.toString());
       }
     }
   }

@@ -59,7 +59,9 @@ class ConfigTest {
     assertThat(config.integer("breaker.window")).isEqualTo(20);
     assertThat(config.duration("breaker.open-duration")).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.integer("breaker.half-open-calls")).isEqualTo(3);
-    assertThat(Settings.standard().all()).hasSize(41);
+    assertThat(config.optionalString("tracing.otlp-endpoint")).isEmpty();
+    assertThat(config.string("tracing.service-name")).isEqualTo("durable-sql");
+    assertThat(Settings.standard().all()).hasSize(43);
   }
 
   @Test

@@ -89,7 +89,9 @@ class SettingsTest {
             "breaker.minimum-calls",
             "breaker.window",
             "breaker.open-duration",
-            "breaker.half-open-calls");
+            "breaker.half-open-calls",
+            "tracing.otlp-endpoint",
+            "tracing.service-name");
   }
 
   @Test
