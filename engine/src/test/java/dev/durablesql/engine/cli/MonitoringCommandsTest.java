@@ -12,6 +12,9 @@ import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -182,6 +185,29 @@ class MonitoringCommandsTest {
     assertThat(exit).isEqualTo(1);
     assertThat(err.toString()).contains("not found (or not visible to role bob)");
     assertThat(workflows.status(id)).isEqualTo("completed");
+  }
+
+  @Test
+  void theInstanceLogViewShowsEachRoleOnlyItsOwnInstances() throws Exception {
+    String id = workflows.start(ALICE, "df.wait_for_signal('go')");
+    durable("signal", ALICE, id, "go");
+    assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+
+    assertThat(logCount(ALICE, id)).isGreaterThanOrEqualTo(3);
+    assertThat(logCount(BOB, id)).isZero();
+  }
+
+  private static long logCount(String role, String id) throws Exception {
+    try (Connection connection = postgres.connectAs(role);
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT count(*) FROM df_engine.instance_log WHERE instance_id = ?")) {
+      statement.setString(1, id);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        return row.getLong(1);
+      }
+    }
   }
 
   @Test
