@@ -194,6 +194,7 @@ final class Interpreter {
       case "SLEEP" -> executeSleep(node, scope);
       case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
       case "SIGNAL" -> executeSignal(node, scope);
+      case "MAP" -> executeMap(node, scope, retry, cancellation);
       case "HTTP", "HTTP_MULTIPART", "ACTIVITY" ->
           executeActivity(node, scope, retry, cancellation);
       default ->
