@@ -12,6 +12,8 @@ import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.LeaseKeeper;
 import dev.durablesql.engine.claim.WakeSignal;
 import dev.durablesql.engine.claim.WakeupListener;
+import dev.durablesql.engine.metrics.InstanceGauges;
+import dev.durablesql.engine.metrics.PoolMeters;
 import dev.durablesql.engine.retention.RetentionJob;
 import dev.durablesql.engine.run.ClaimLoop;
 import dev.durablesql.engine.run.Dispatcher;
@@ -27,11 +29,14 @@ import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
 import dev.durablesql.engine.store.ScopeStore;
 import dev.durablesql.engine.tracing.Tracing;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ExecutorService;
@@ -48,6 +53,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
+
+  /** Database-wide gauges are read at most this often, however often /metrics is scraped. */
+  private static final Duration GAUGE_REFRESH = Duration.ofSeconds(10);
 
   private final EngineConfig config;
   private final HikariDataSource management;
@@ -70,7 +78,10 @@ public final class Engine implements AutoCloseable {
   private Engine(EngineConfig config, Tracing tracing) {
     this.config = requireNonNull(config, "config is null");
     this.tracing = requireNonNull(tracing, "tracing is null");
-    this.management = ManagementPool.open(config);
+    // First, so that the pool meter filter is in place before any meter is registered.
+    this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PoolMeters poolMeters = PoolMeters.of(meters);
+    this.management = ManagementPool.open(config, poolMeters);
     try {
       SchemaInstaller installer = new SchemaInstaller(management);
       if (config.installSchema()) {
@@ -86,11 +97,12 @@ public final class Engine implements AutoCloseable {
               config.maxUserConnections(),
               config.maxConnectionsPerRole(),
               config.executionAcquireTimeout(),
-              config.roleSecretsDirectory());
-      this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+              config.roleSecretsDirectory(),
+              poolMeters);
       new JvmMemoryMetrics().bindTo(meters);
       new JvmThreadMetrics().bindTo(meters);
       new ProcessorMetrics().bindTo(meters);
+      new InstanceGauges(management, InstantSource.system(), GAUGE_REFRESH).bindTo(meters);
       this.activityCatalog =
           ActivityCatalog.discover(
               config.activities().pluginsDirectory(), Engine.class.getClassLoader());
@@ -110,7 +122,7 @@ public final class Engine implements AutoCloseable {
           new InstanceRunner(
               store,
               new ScopeStore(management),
-              new RetryingStep(new SqlStep(roleConnections)),
+              new RetryingStep(new SqlStep(roleConnections), meters),
               activities,
               tracing,
               new RetryPolicy(
@@ -120,8 +132,13 @@ public final class Engine implements AutoCloseable {
                   config.retries().maxDelay()),
               running,
               stopping::get);
+      Counter takeovers =
+          Counter.builder("durable.lease.takeovers")
+              .description("Claims that took an instance over from an engine whose lease lapsed")
+              .register(meters);
       InstanceClaimer claimer =
-          new InstanceClaimer(management, config.engineName(), config.leaseDuration());
+          new InstanceClaimer(
+              management, config.engineName(), config.leaseDuration(), takeovers::increment);
       this.dispatcher =
           new Dispatcher(
               claimer,
@@ -146,6 +163,7 @@ public final class Engine implements AutoCloseable {
           new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {
       management.close();
+      meters.close();
       throw e;
     }
   }

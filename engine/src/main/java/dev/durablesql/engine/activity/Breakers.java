@@ -69,7 +69,8 @@ public final class Breakers {
                           state.toLowerCase(java.util.Locale.ROOT),
                           metrics.getFailureRate(),
                           metrics.getNumberOfFailedCalls(),
-                          metrics.getNumberOfBufferedCalls()));
+                          metrics.getNumberOfBufferedCalls(),
+                          event.getCreationTime().toInstant()));
                 }));
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry)
         .bindTo(requireNonNull(meters, "meters is null"));

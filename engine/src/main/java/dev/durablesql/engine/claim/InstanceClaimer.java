@@ -11,17 +11,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Claims runnable instances: due, and either never leased or with a lapsed lease (its engine died).
  * One statement, {@code FOR UPDATE SKIP LOCKED}, so that engines never wait for each other; each
- * claim draws a new lease token and bumps the epoch, which fences out the previous holder.
+ * claim draws a new lease token and bumps the epoch, which fences out the previous holder. A claim
+ * of an instance whose lease still names an owner is a takeover: that engine died or stalled
+ * (engines clear the owner when they park or give back an instance).
  */
 public final class InstanceClaimer {
+  private static final Logger log = LoggerFactory.getLogger(InstanceClaimer.class);
   private static final String CLAIM =
       """
       WITH due AS (
-          SELECT q.instance_id
+          SELECT q.instance_id, q.lease_owner
             FROM df_engine.runs q
            WHERE q.wake_at <= now() AND (q.lease_until IS NULL OR q.lease_until < now())
            ORDER BY q.wake_at
@@ -32,17 +37,28 @@ public final class InstanceClaimer {
              lease_token = gen_random_uuid(), epoch = r.epoch + 1
         FROM due
        WHERE r.instance_id = due.instance_id
-      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq\
+      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq, due.lease_owner\
       """;
 
   private final DataSource dataSource;
   private final String engineName;
   private final Duration leaseDuration;
+  private final Runnable onTakeover;
 
   public InstanceClaimer(DataSource dataSource, String engineName, Duration leaseDuration) {
+    this(dataSource, engineName, leaseDuration, () -> {});
+  }
+
+  /**
+   * @param onTakeover runs once for every claim that takes an instance over from another engine's
+   *     lapsed lease (for the takeover metric)
+   */
+  public InstanceClaimer(
+      DataSource dataSource, String engineName, Duration leaseDuration, Runnable onTakeover) {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
     this.engineName = requireNonNull(engineName, "engineName is null");
     this.leaseDuration = requireNonNull(leaseDuration, "leaseDuration is null");
+    this.onTakeover = requireNonNull(onTakeover, "onTakeover is null");
   }
 
   /**
@@ -83,6 +99,14 @@ public final class InstanceClaimer {
                   rows.getLong(3),
                   rows.getString(4),
                   rows.getLong(5)));
+          String previousOwner = rows.getString(6);
+          if (previousOwner != null) {
+            log.info(
+                "Took over instance {} from engine {}, whose lease lapsed",
+                rows.getString(1),
+                previousOwner);
+            onTakeover.run();
+          }
         }
       }
       return claimed;

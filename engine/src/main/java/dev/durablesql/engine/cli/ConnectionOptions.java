@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-/** {@code --url} and {@code --user}: which database and role a command connects as. */
+/**
+ * {@code --url}, {@code --user} and {@code --password}: which database and role a command connects
+ * as. Shorthands for {@code --set url=...} and so on.
+ */
 final class ConnectionOptions {
   @Option(
       names = "--url",
@@ -15,6 +18,14 @@ final class ConnectionOptions {
   @Option(names = "--user", paramLabel = "ROLE", description = "Role to log in as.")
   String user;
 
+  @Option(
+      names = "--password",
+      paramLabel = "PASSWORD",
+      description =
+          "Password of that role. Visible to other users in the process list: prefer"
+              + " DURABLE_PASSWORD, a --config file or ~/.pgpass.")
+  String password;
+
   List<String> assignments() {
     List<String> assignments = new ArrayList<>();
     if (url != null) {
@@ -22,6 +33,9 @@ final class ConnectionOptions {
     }
     if (user != null) {
       assignments.add("user=" + user);
+    }
+    if (password != null) {
+      assignments.add("password=" + password);
     }
     return assignments;
   }

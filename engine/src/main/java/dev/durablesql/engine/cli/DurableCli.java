@@ -22,6 +22,12 @@ import picocli.CommandLine.Command;
       ConfigCommand.class,
       PluginsCommand.class,
       BenchCommand.class,
+      ListCommand.class,
+      ShowCommand.class,
+      AwaitCommand.class,
+      SignalCommand.class,
+      CancelCommand.class,
+      LogsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class DurableCli {

@@ -13,31 +13,41 @@ final class TextTable {
   static String render(ResultSet rows) throws SQLException {
     ResultSetMetaData meta = rows.getMetaData();
     int columns = meta.getColumnCount();
-    List<String[]> table = new ArrayList<>();
-    String[] header = new String[columns];
-    int[] widths = new int[columns];
+    List<String> header = new ArrayList<>();
     for (int c = 0; c < columns; c++) {
-      header[c] = meta.getColumnLabel(c + 1);
-      widths[c] = header[c].length();
+      header.add(meta.getColumnLabel(c + 1));
     }
+    List<List<String>> table = new ArrayList<>();
     while (rows.next()) {
-      String[] row = new String[columns];
+      List<String> row = new ArrayList<>();
       for (int c = 0; c < columns; c++) {
         String value = rows.getString(c + 1);
-        row[c] = value == null ? "" : value;
-        widths[c] = Math.max(widths[c], row[c].length());
+        row.add(value == null ? "" : value);
       }
       table.add(row);
+    }
+    return render(header, table);
+  }
+
+  /** The same table from values already read; every row has as many cells as the header. */
+  static String render(List<String> header, List<List<String>> table) {
+    int columns = header.size();
+    int[] widths = new int[columns];
+    for (int c = 0; c < columns; c++) {
+      widths[c] = header.get(c).length();
+    }
+    for (List<String> row : table) {
+      for (int c = 0; c < columns; c++) {
+        widths[c] = Math.max(widths[c], row.get(c).length());
+      }
     }
     StringBuilder out = new StringBuilder();
     line(out, header, widths);
     for (int c = 0; c < columns; c++) {
-      out.append(c == 0 ? "-" : "+-")
-          .append("-".repeat(widths[c]))
-          .append(c == columns - 1 ? "-" : "-");
+      out.append(c == 0 ? "-" : "+-").append("-".repeat(widths[c])).append('-');
     }
     out.append('\n');
-    for (String[] row : table) {
+    for (List<String> row : table) {
       line(out, row, widths);
     }
     out.append('(')
@@ -47,11 +57,11 @@ final class TextTable {
     return out.toString();
   }
 
-  private static void line(StringBuilder out, String[] cells, int[] widths) {
-    for (int c = 0; c < cells.length; c++) {
+  private static void line(StringBuilder out, List<String> cells, int[] widths) {
+    for (int c = 0; c < cells.size(); c++) {
       out.append(c == 0 ? " " : " | ")
-          .append(cells[c])
-          .append(" ".repeat(widths[c] - cells[c].length()));
+          .append(cells.get(c))
+          .append(" ".repeat(widths[c] - cells.get(c).length()));
     }
     out.append('\n');
   }

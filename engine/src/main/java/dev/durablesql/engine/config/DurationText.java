@@ -8,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Reads and writes durations as people type them: 30s, 5m, 1h, 250ms, 2d, a plain 30 or PT30S. */
-final class DurationText {
+public final class DurationText {
   private static final Pattern SHORT = Pattern.compile("(\\d{1,18})(ms|s|m|h|d)?");
 
   private DurationText() {}
@@ -16,7 +16,7 @@ final class DurationText {
   /**
    * The duration {@code text} stands for, or empty when it is not one; a plain number is seconds.
    */
-  static Optional<Duration> parse(String text) {
+  public static Optional<Duration> parse(String text) {
     String trimmed = text.strip().toLowerCase(Locale.ROOT);
     Matcher matcher = SHORT.matcher(trimmed);
     try {

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,7 +15,8 @@ import org.slf4j.LoggerFactory;
  * Runs a SQL step through a Resilience4j retry: transient failures (R-DIFF-2) are tried again with
  * exponential backoff and jitter, up to the node's policy. Attempts already spent before a restart
  * count against the budget, and every failed attempt that will be retried is recorded first, so
- * that a restart continues the count instead of starting it over.
+ * that a restart continues the count instead of starting it over. Every step is counted and timed
+ * ({@link StepMeters}, type {@code sql}).
  */
 public final class RetryingStep {
   private static final Logger log = LoggerFactory.getLogger(RetryingStep.class);
@@ -22,9 +25,11 @@ public final class RetryingStep {
   private static final double JITTER = 0.5;
 
   private final SqlStep step;
+  private final StepMeters meters;
 
-  public RetryingStep(SqlStep step) {
+  public RetryingStep(SqlStep step, MeterRegistry meters) {
     this.step = requireNonNull(step, "step is null");
+    this.meters = new StepMeters(meters, "sql");
   }
 
   /** Records that attempt {@code attempt} failed transiently with {@code error}. */
@@ -81,6 +86,26 @@ public final class RetryingStep {
       String lastError,
       AttemptLog attempts)
       throws InterruptedException {
+    meters.started();
+    long start = System.nanoTime();
+    String ending = StepMeters.ABANDONED; // unless an outcome comes back
+    try {
+      StepOutcome outcome = retried(target, once, policy, attemptsUsed, lastError, attempts);
+      ending = outcome instanceof StepOutcome.Completed ? StepMeters.COMPLETED : StepMeters.FAILED;
+      return outcome;
+    } finally {
+      meters.ended(ending, Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  private StepOutcome retried(
+      SqlStep.Target target,
+      Attempt once,
+      RetryPolicy policy,
+      int attemptsUsed,
+      String lastError,
+      AttemptLog attempts)
+      throws InterruptedException {
     int remaining = policy.maxAttempts() - attemptsUsed;
     if (remaining < 1) {
       return StepOutcome.Failed.permanent(
@@ -98,6 +123,7 @@ public final class RetryingStep {
                     && failed.transientFailure()
                     && number < policy.maxAttempts()) {
                   attempts.failed(number, failed.error());
+                  meters.retried();
                   log.info(
                       "Step {} of instance {} failed on attempt {} of {}; retrying: {}",
                       target.nodeId(),

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
+import dev.durablesql.engine.metrics.PoolMeters;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -49,6 +50,7 @@ public final class RoleConnections implements AutoCloseable {
   private final int maxConnectionsPerRole;
   private final Duration acquireTimeout;
   private final Optional<java.nio.file.Path> secrets;
+  private final PoolMeters meters;
   private final Semaphore slots;
   private final Map<PoolKey, HikariDataSource> pools = new ConcurrentHashMap<>();
   private final ReentrantLock creating = new ReentrantLock();
@@ -57,20 +59,29 @@ public final class RoleConnections implements AutoCloseable {
 
   public RoleConnections(
       String jdbcUrl, int maxUserConnections, int maxConnectionsPerRole, Duration acquireTimeout) {
-    this(jdbcUrl, maxUserConnections, maxConnectionsPerRole, acquireTimeout, Optional.empty());
+    this(
+        jdbcUrl,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        acquireTimeout,
+        Optional.empty(),
+        PoolMeters.none());
   }
 
   /**
    * @param secrets a folder with one file per role, named after the role, holding its password;
    *     roles without a file log in without one (trust, peer or pgpass)
+   * @param meters where each role's pool reports its use, tagged with the role
    */
   public RoleConnections(
       String jdbcUrl,
       int maxUserConnections,
       int maxConnectionsPerRole,
       Duration acquireTimeout,
-      Optional<java.nio.file.Path> secrets) {
+      Optional<java.nio.file.Path> secrets,
+      PoolMeters meters) {
     this.secrets = requireNonNull(secrets, "secrets is null");
+    this.meters = requireNonNull(meters, "meters is null");
     this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
     this.maxUserConnections = maxUserConnections;
     this.maxConnectionsPerRole = maxConnectionsPerRole;
@@ -156,6 +167,7 @@ public final class RoleConnections implements AutoCloseable {
     config.addDataSourceProperty("connectTimeout", "30");
     // Text results only: the row encoder reads every type from its text form.
     config.addDataSourceProperty("binaryTransfer", "false");
+    meters.track(config, key.role(), key.database());
     return new HikariDataSource(config);
   }
 

@@ -25,19 +25,29 @@ public final class BreakerStore {
     this.engineName = requireNonNull(engineName, "engineName is null");
   }
 
-  /** Records that breaker {@code name} is now in {@code state}. */
-  public void save(String name, String state, float failureRate, int failedCalls, int calls) {
+  /**
+   * Records that breaker {@code name} changed to {@code state} at {@code changedAt}. Saves run on
+   * threads of their own and may arrive out of order; an older change never overwrites a newer one.
+   */
+  public void save(
+      String name,
+      String state,
+      float failureRate,
+      int failedCalls,
+      int calls,
+      java.time.Instant changedAt) {
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement =
             connection.prepareStatement(
                 """
                 INSERT INTO df_engine.breakers
                        (engine_name, name, state, failure_rate, failed_calls, calls, changed_at)
-                VALUES (?, ?, ?, ?, ?, ?, now())
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (engine_name, name) DO UPDATE
                    SET state = EXCLUDED.state, failure_rate = EXCLUDED.failure_rate,
                        failed_calls = EXCLUDED.failed_calls, calls = EXCLUDED.calls,
-                       changed_at = EXCLUDED.changed_at\
+                       changed_at = EXCLUDED.changed_at
+                 WHERE df_engine.breakers.changed_at <= EXCLUDED.changed_at\
                 """)) {
       statement.setString(1, engineName);
       statement.setString(2, name);
@@ -49,6 +59,7 @@ public final class BreakerStore {
       }
       statement.setInt(5, failedCalls);
       statement.setInt(6, calls);
+      statement.setObject(7, changedAt.atOffset(java.time.ZoneOffset.UTC));
       statement.executeUpdate();
     } catch (SQLException e) {
       log.warn(

@@ -5,6 +5,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.durablesql.engine.EngineConfig;
 import dev.durablesql.engine.EngineException;
+import dev.durablesql.engine.metrics.PoolMeters;
+import java.util.Optional;
 
 /**
  * The pool of connections the engine uses for its own work, as the schema owner. Its writes
@@ -15,7 +17,8 @@ import dev.durablesql.engine.EngineException;
 public final class ManagementPool {
   private ManagementPool() {}
 
-  public static HikariDataSource open(EngineConfig config) {
+  /** Opens the pool; its metrics go to {@code meters}, tagged with the engine's role. */
+  public static HikariDataSource open(EngineConfig config, PoolMeters meters) {
     HikariConfig hikari = new HikariConfig();
     hikari.setPoolName("df-management");
     hikari.setJdbcUrl(config.jdbcUrl());
@@ -29,6 +32,7 @@ public final class ManagementPool {
     hikari.addDataSourceProperty("connectTimeout", "10");
     // The engine's own statements are short; a read that hangs this long is a dead connection.
     hikari.addDataSourceProperty("socketTimeout", "300");
+    meters.track(hikari, config.user().orElse(""), Optional.empty());
     try {
       return new HikariDataSource(hikari);
     } catch (HikariPool.PoolInitializationException e) {

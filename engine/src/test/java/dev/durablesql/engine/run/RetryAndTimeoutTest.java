@@ -47,6 +47,16 @@ class RetryAndTimeoutTest {
 
     try (Engine engine = engine()) {
       assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+      assertThat(engine.meters().get("durable.steps.retries").tag("type", "sql").counter().count())
+          .isEqualTo(2);
+      assertThat(
+              engine
+                  .meters()
+                  .get("durable.steps")
+                  .tags("type", "sql", "outcome", "completed")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
     }
 
     assertThat(workflows.result(id)).contains("\"attempt\": 3");
