@@ -169,6 +169,7 @@
         $("node-details").replaceChildren(el("p", { class: "muted", text: "Click a node of the graph." }));
         $("event-rows").replaceChildren();
         $("instance-facts").replaceChildren();
+        $("signal-name").value = "";
       }
       loadInstance(match[1]);
     } else {
