@@ -248,7 +248,7 @@ final class ApiRoutes {
   private Optional<String> headerRole(ServerRequest request) {
     return request
         .headers()
-        .first(io.helidon.http.HeaderNames.create(settings.trustedHeader().orElseThrow()))
+        .first(HeaderNames.create(settings.trustedHeader().orElseThrow()))
         .map(String::strip)
         .filter(role -> !role.isEmpty());
   }

@@ -69,10 +69,6 @@ final class Sessions {
     }
   }
 
-  Duration timeout() {
-    return timeout;
-  }
-
   private void removeExpired() {
     Instant now = clock.instant();
     byId.values().removeIf(session -> !now.isBefore(session.expiresAt()));
