@@ -88,8 +88,10 @@ final class UpCommand implements Callable<Integer> {
     DashboardServer server = health;
     new UntilStopped(
             () -> {
-              server.close();
+              // The engine first: the embedded PostgreSQL's own shutdown hook is already stopping
+              // the server, and the engine's last writes need it.
               running.close();
+              server.close();
               cluster.close();
             })
         .await();

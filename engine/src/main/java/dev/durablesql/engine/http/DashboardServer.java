@@ -97,6 +97,7 @@ public final class DashboardServer implements AutoCloseable {
               .host(settings.bind())
               .port(settings.port())
               .shutdownHook(false)
+              .shutdownGracePeriod(Duration.ofMillis(200))
               .maxPayloadSize(1_048_576)
               .routing(routing -> routes(routing, settings, ready, metrics, assets, api))
               .build()
