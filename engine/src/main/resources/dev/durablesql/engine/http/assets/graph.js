@@ -111,14 +111,14 @@
     return element(rootId);
   }
 
-  // The generation of the loop's body: the last part of the body's stamp "<loop scope>::<n>".
+  // The iteration: the generation of the loop's scope, the last part of its body's stamp
+  // ("<instance>::<n>" for a loop at the root, "<scope>::<g>::<loop node>::<n>" inside another).
   function loopLabel(node, condition, byId) {
     let label = condition ? "LOOP (while)" : "LOOP (infinite)";
-    const own = node.statusDetails && node.statusDetails.execution_id;
     const body = byId.get(node.left);
     const stamp = body && body.statusDetails && body.statusDetails.execution_id;
-    if (own && stamp && stamp.startsWith(own + "::")) {
-      const parts = stamp.split("::");
+    const parts = stamp ? String(stamp).split("::") : [];
+    if (parts.length >= 2 && /^[0-9]+$/.test(parts[parts.length - 1])) {
       label += " \u00b7 iteration " + parts[parts.length - 1];
     }
     return label + name(node);
