@@ -70,6 +70,7 @@ public final class Engine implements AutoCloseable {
   private final ActivityRunner activities;
   private final BreakerStore breakerStore;
   private final Tracing tracing;
+  private final SchemaInstaller schema;
   private final ExecutorService background =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-background-", 0).factory());
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -83,11 +84,11 @@ public final class Engine implements AutoCloseable {
     PoolMeters poolMeters = PoolMeters.of(meters);
     this.management = ManagementPool.open(config, poolMeters);
     try {
-      SchemaInstaller installer = new SchemaInstaller(management);
+      this.schema = new SchemaInstaller(management);
       if (config.installSchema()) {
-        installer.install();
+        schema.install();
       } else {
-        requireInstalledSchema(installer, config);
+        requireInstalledSchema(schema, config);
       }
       WakeSignal wake = new WakeSignal();
       InstanceStore store = new InstanceStore(management, config.engineName());
@@ -235,17 +236,18 @@ public final class Engine implements AutoCloseable {
     return properties;
   }
 
-  /** Whether the engine can reach its database and the df schema is there (for /health/ready). */
+  /**
+   * Whether the engine can reach its database and the df schema there is current: installed, with
+   * no migration of this engine's pending (for /health/ready).
+   */
   public boolean isReady() {
     if (closed.get()) {
       return false;
     }
-    try (java.sql.Connection connection = management.getConnection();
-        java.sql.Statement statement = connection.createStatement();
-        java.sql.ResultSet row =
-            statement.executeQuery("SELECT to_regclass('df_engine.runs') IS NOT NULL")) {
-      return row.next() && row.getBoolean(1);
-    } catch (java.sql.SQLException | RuntimeException e) {
+    try {
+      return schema.pendingFiles().isEmpty();
+    } catch (RuntimeException e) {
+      log.debug("Not ready: {}", e.getMessage());
       return false;
     }
   }

@@ -33,6 +33,9 @@ import picocli.CommandLine.Command;
 public final class DurableCli {
 
   public static void main(String[] args) {
+    // Libraries that log through java.util.logging (Helidon) end up in the same log as ours.
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     System.exit(run(args));
   }
 

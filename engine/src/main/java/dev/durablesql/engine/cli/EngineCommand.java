@@ -3,7 +3,8 @@ package dev.durablesql.engine.cli;
 import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.EngineConfig;
 import dev.durablesql.engine.config.Config;
-import dev.durablesql.engine.http.HealthServer;
+import dev.durablesql.engine.http.DashboardServer;
+import dev.durablesql.engine.http.HttpSettings;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +26,10 @@ final class EngineCommand implements Callable<Integer> {
   @Option(names = "--no-install", description = "Do not install or upgrade the df schema.")
   boolean noInstall;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "Serves /health on PORT.")
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "Serves the dashboard (sign-in required), /metrics and /health on PORT.")
   Integer httpPort;
 
   @Override
@@ -39,13 +43,15 @@ final class EngineCommand implements Callable<Integer> {
     }
     Config config = configOptions.load(flags);
     EngineConfig engineConfig = EngineSettings.engineConfig(config);
+    HttpSettings http = HttpSettings.from(config);
     Engine engine = Engine.start(engineConfig, EngineSettings.tracing(config));
-    HealthServer health =
-        HealthServer.startIfEnabled(
-            config.string("http-bind"),
-            config.integer("http-port"),
-            engine::isReady,
-            engine.meters()::scrape);
+    DashboardServer health;
+    try {
+      health = DashboardServer.start(http, engine);
+    } catch (RuntimeException e) {
+      engine.close();
+      throw e;
+    }
     new UntilStopped(
             () -> {
               health.close();

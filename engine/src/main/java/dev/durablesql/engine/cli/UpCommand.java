@@ -4,8 +4,10 @@ import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.EngineConfig;
 import dev.durablesql.engine.EngineException;
 import dev.durablesql.engine.config.Config;
+import dev.durablesql.engine.config.Source;
 import dev.durablesql.engine.embedded.EmbeddedCluster;
-import dev.durablesql.engine.http.HealthServer;
+import dev.durablesql.engine.http.DashboardServer;
+import dev.durablesql.engine.http.HttpSettings;
 import dev.durablesql.engine.schema.SchemaInstaller;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -29,10 +31,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Starts an embedded PostgreSQL 17 with the df schema and the engine, prints how to connect,",
-      "and runs until Ctrl-C. An existing cluster in the data directory is reused."
+      "and runs until Ctrl-C. An existing cluster in the data directory is reused. The dashboard",
+      "listens on http://127.0.0.1:8087/ (another free port when 8087 is taken), without sign-in."
     })
 final class UpCommand implements Callable<Integer> {
   static final String DEMO_ROLE = "app";
+
+  /** The dashboard's port unless http-port is set; another free port when it is taken. */
+  static final int DEFAULT_HTTP_PORT = 8087;
 
   @Mixin ConfigOptions configOptions;
   @Spec CommandSpec spec;
@@ -43,7 +49,10 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--pg-port", paramLabel = "PORT", description = "PostgreSQL port on 127.0.0.1.")
   Integer pgPort;
 
-  @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port (0: none).")
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description = "Port of the dashboard, /metrics and /health (default 8087; 0: none).")
   Integer httpPort;
 
   @Override
@@ -52,7 +61,7 @@ final class UpCommand implements Callable<Integer> {
     EmbeddedCluster cluster =
         EmbeddedCluster.start(config.path("data-dir"), config.integer("pg-port"));
     Engine engine = null;
-    HealthServer health = null;
+    DashboardServer health = null;
     try {
       EngineConfig engineConfig =
           EngineSettings.engineConfig(
@@ -65,13 +74,9 @@ final class UpCommand implements Callable<Integer> {
       new SchemaInstaller(InstallCommand.dataSource(engineConfig)).install();
       prepareDemoRole(engineConfig);
       engine = Engine.start(engineConfig, EngineSettings.tracing(config));
-      health =
-          HealthServer.startIfEnabled(
-              config.string("http-bind"),
-              config.integer("http-port"),
-              engine::isReady,
-              engine.meters()::scrape);
-      printWelcome(cluster, health, engineConfig);
+      HttpSettings http = httpSettings(config);
+      health = startServer(http, engine, config.source("http-port") instanceof Source.Default);
+      printWelcome(cluster, health, http, engineConfig);
     } catch (RuntimeException e) {
       if (engine != null) {
         engine.close();
@@ -80,15 +85,60 @@ final class UpCommand implements Callable<Integer> {
       throw e;
     }
     Engine running = engine;
-    HealthServer server = health;
+    DashboardServer server = health;
     new UntilStopped(
             () -> {
-              server.close();
+              // The engine first: the embedded PostgreSQL's own shutdown hook is already stopping
+              // the server, and the engine's last writes need it.
               running.close();
+              server.close();
               cluster.close();
             })
         .await();
     return 0;
+  }
+
+  /**
+   * The HTTP settings of {@code up}: the dashboard on port 8087 unless http-port is set, and
+   * without sign-in, acting as the demo role, while it listens on loopback and dashboard.auth is
+   * not set.
+   */
+  static HttpSettings httpSettings(Config config) {
+    String bind = config.string("http-bind");
+    int port =
+        config.source("http-port") instanceof Source.Default
+            ? DEFAULT_HTTP_PORT
+            : config.integer("http-port");
+    String role = config.optionalString("dashboard.role").orElse(DEMO_ROLE);
+    boolean authByDefault = config.source("dashboard.auth") instanceof Source.Default;
+    HttpSettings.Auth auth =
+        authByDefault && HttpSettings.isLoopback(bind)
+            ? HttpSettings.Auth.OFF
+            : HttpSettings.Auth.of(config.string("dashboard.auth"));
+    return new HttpSettings(
+        bind,
+        port,
+        auth,
+        config.optionalString("dashboard.trusted-header"),
+        java.util.Optional.of(role),
+        config.duration("dashboard.session-timeout"));
+  }
+
+  /** Starts the server; on the default port, moves to a free one when 8087 is taken. */
+  private static DashboardServer startServer(
+      HttpSettings http, Engine engine, boolean defaultPort) {
+    try {
+      return DashboardServer.start(http, engine);
+    } catch (EngineException e) {
+      if (!defaultPort || !e.getMessage().contains("already in use")) {
+        throw e;
+      }
+      try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+        return DashboardServer.start(http.withPort(probe.getLocalPort()), engine);
+      } catch (java.io.IOException io) {
+        throw e;
+      }
+    }
   }
 
   private List<String> flags() {
@@ -131,7 +181,8 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  private void printWelcome(EmbeddedCluster cluster, HealthServer health, EngineConfig config) {
+  private void printWelcome(
+      EmbeddedCluster cluster, DashboardServer health, HttpSettings http, EngineConfig config) {
     PrintWriter out = spec.commandLine().getOut();
     int port = cluster.port();
     out.println();
@@ -141,7 +192,14 @@ final class UpCommand implements Callable<Integer> {
         cluster.dataDirectory(), port, cluster.serverLog());
     out.printf("  engine         %s%n", config.engineName());
     if (!health.url().isEmpty()) {
-      out.printf("  HTTP           %shealth/ready%n", health.url());
+      out.printf(
+          "  dashboard      %s (%s)%n",
+          health.url(),
+          http.auth() == HttpSettings.Auth.OFF
+              ? "no sign-in, acts as role " + http.role().orElseThrow()
+              : "sign in as a PostgreSQL role");
+      out.printf(
+          "  health         %shealth/ready   metrics %smetrics%n", health.url(), health.url());
     }
     out.println();
     out.printf("Connect as the demo role '%s':%n", DEMO_ROLE);

@@ -139,6 +139,28 @@ public final class Settings {
                   65_535,
                   "Port of the dashboard, /metrics and /health; 0 means no HTTP server."),
               Setting.text("http-bind", "127.0.0.1", "Address the HTTP server listens on."),
+              Setting.oneOf(
+                  "dashboard.auth",
+                  "password",
+                  List.of("password", "trusted-header", "off"),
+                  "How dashboard users sign in: role and password, a proxy's header, or not at"
+                      + " all (loopback only)."),
+              Setting.text(
+                  "dashboard.trusted-header",
+                  null,
+                  "Request header naming the signed-in role, set by an authenticating proxy; read"
+                      + " only when dashboard.auth is trusted-header."),
+              Setting.text(
+                  "dashboard.role",
+                  null,
+                  "Role the dashboard acts as when dashboard.auth is off; durable up uses its"
+                      + " demo role."),
+              Setting.duration(
+                  "dashboard.session-timeout",
+                  "30m",
+                  "1m",
+                  "7d",
+                  "How long a dashboard session lasts without a request."),
               Setting.path(
                   "data-dir",
                   "~/.durable-sql/pg17",

@@ -54,8 +54,27 @@ public final class RoleConnections implements AutoCloseable {
   private final Semaphore slots;
   private final Map<PoolKey, HikariDataSource> pools = new ConcurrentHashMap<>();
   private final ReentrantLock creating = new ReentrantLock();
+  private final Purpose purpose;
 
   private record PoolKey(String role, Optional<String> database) {}
+
+  /**
+   * What the connections are for: it names their pools and their {@code application_name}, and says
+   * whether sessions carry the in-workflow marker (R-SEC-8).
+   */
+  public record Purpose(String poolPrefix, String applicationName, boolean inWorkflow) {
+    /** SQL steps and activities of workflows. */
+    public static final Purpose STEPS = new Purpose("df-steps-", "durable-sql:step", true);
+
+    /** The dashboard's queries, run as the signed-in role. */
+    public static final Purpose DASHBOARD =
+        new Purpose("df-dashboard-", "durable-sql:dashboard", false);
+
+    public Purpose {
+      requireNonNull(poolPrefix, "poolPrefix is null");
+      requireNonNull(applicationName, "applicationName is null");
+    }
+  }
 
   public RoleConnections(
       String jdbcUrl, int maxUserConnections, int maxConnectionsPerRole, Duration acquireTimeout) {
@@ -80,6 +99,48 @@ public final class RoleConnections implements AutoCloseable {
       Duration acquireTimeout,
       Optional<java.nio.file.Path> secrets,
       PoolMeters meters) {
+    this(
+        jdbcUrl,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        acquireTimeout,
+        secrets,
+        meters,
+        Purpose.STEPS);
+  }
+
+  /** Connections for {@code purpose}, without pool metrics. */
+  public RoleConnections(
+      String jdbcUrl,
+      int maxUserConnections,
+      int maxConnectionsPerRole,
+      Duration acquireTimeout,
+      Optional<java.nio.file.Path> secrets,
+      Purpose purpose) {
+    this(
+        jdbcUrl,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        acquireTimeout,
+        secrets,
+        PoolMeters.none(),
+        purpose);
+  }
+
+  /**
+   * @param secrets as above
+   * @param meters where the pools report their use
+   * @param purpose what the connections are for
+   */
+  public RoleConnections(
+      String jdbcUrl,
+      int maxUserConnections,
+      int maxConnectionsPerRole,
+      Duration acquireTimeout,
+      Optional<java.nio.file.Path> secrets,
+      PoolMeters meters,
+      Purpose purpose) {
+    this.purpose = requireNonNull(purpose, "purpose is null");
     this.secrets = requireNonNull(secrets, "secrets is null");
     this.meters = requireNonNull(meters, "meters is null");
     this.jdbcUrl = requireNonNull(jdbcUrl, "jdbcUrl is null");
@@ -152,7 +213,8 @@ public final class RoleConnections implements AutoCloseable {
 
   private HikariDataSource create(PoolKey key) {
     HikariConfig config = new HikariConfig();
-    config.setPoolName("df-steps-" + key.role() + key.database().map(d -> "@" + d).orElse(""));
+    config.setPoolName(
+        purpose.poolPrefix() + key.role() + key.database().map(d -> "@" + d).orElse(""));
     config.setJdbcUrl(key.database().map(d -> withDatabase(jdbcUrl, d)).orElse(jdbcUrl));
     config.setUsername(key.role());
     secretOf(key.role()).ifPresent(config::setPassword);
@@ -162,8 +224,10 @@ public final class RoleConnections implements AutoCloseable {
     config.setConnectionTimeout(acquireTimeout.toMillis());
     // Fails at once (not after the timeout) when the role cannot log in.
     config.setInitializationFailTimeout(1);
-    config.addDataSourceProperty("ApplicationName", "durable-sql:step");
-    config.addDataSourceProperty("options", "-c df.in_workflow=true");
+    config.addDataSourceProperty("ApplicationName", purpose.applicationName());
+    if (purpose.inWorkflow()) {
+      config.addDataSourceProperty("options", "-c df.in_workflow=true");
+    }
     config.addDataSourceProperty("connectTimeout", "30");
     // Text results only: the row encoder reads every type from its text form.
     config.addDataSourceProperty("binaryTransfer", "false");

@@ -297,8 +297,15 @@ class HttpActivityTest {
     run(http("/counted", "GET", null, null, 5));
 
     try (var health =
-        dev.durablesql.engine.http.HealthServer.startIfEnabled(
-            "127.0.0.1", freePort(), engine::isReady, engine.meters()::scrape)) {
+        dev.durablesql.engine.http.DashboardServer.start(
+            new dev.durablesql.engine.http.HttpSettings(
+                "127.0.0.1",
+                freePort(),
+                dev.durablesql.engine.http.HttpSettings.Auth.PASSWORD,
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.time.Duration.ofMinutes(30)),
+            engine)) {
       var response =
           java.net.http.HttpClient.newHttpClient()
               .send(

@@ -48,6 +48,13 @@ class UpCommandTest {
                         java.net.URI.create("http://127.0.0.1:" + httpPort + "/health/ready"))
                     .build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
+    java.net.http.HttpResponse<String> dashboard =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + httpPort + "/api/session"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
     String id;
     try (Connection app = DriverManager.getConnection(url, "app", "");
         Statement statement = app.createStatement()) {
@@ -63,8 +70,11 @@ class UpCommandTest {
 
     assertThat(health.statusCode()).isEqualTo(200);
     assertThat(health.body()).contains("UP");
+    assertThat(dashboard.body()).contains("\"role\":\"app\"").contains("\"auth\":\"off\"");
     assertThat(printed)
         .contains("http://127.0.0.1:" + httpPort + "/health/ready")
+        .contains(
+            "dashboard      http://127.0.0.1:" + httpPort + "/ (no sign-in, acts as role app)")
         .contains("psql \"postgresql://app@127.0.0.1:" + pgPort + "/postgres\"")
         .contains("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres?user=app");
     assertThat(stopped).as("stopped within 10 s").isTrue();

@@ -40,6 +40,10 @@ class ConfigTest {
     assertThat(config.duration("reconcile-interval")).isEqualTo(Duration.ofHours(1));
     assertThat(config.integer("http-port")).isZero();
     assertThat(config.string("http-bind")).isEqualTo("127.0.0.1");
+    assertThat(config.string("dashboard.auth")).isEqualTo("password");
+    assertThat(config.optionalString("dashboard.trusted-header")).isEmpty();
+    assertThat(config.optionalString("dashboard.role")).isEmpty();
+    assertThat(config.duration("dashboard.session-timeout")).isEqualTo(Duration.ofMinutes(30));
     assertThat(config.path("data-dir"))
         .isEqualTo(Path.of(System.getProperty("user.home"), ".durable-sql", "pg17"));
     assertThat(config.integer("pg-port")).isEqualTo(55433);
@@ -61,7 +65,7 @@ class ConfigTest {
     assertThat(config.integer("breaker.half-open-calls")).isEqualTo(3);
     assertThat(config.optionalString("tracing.otlp-endpoint")).isEmpty();
     assertThat(config.string("tracing.service-name")).isEqualTo("durable-sql");
-    assertThat(Settings.standard().all()).hasSize(43);
+    assertThat(Settings.standard().all()).hasSize(47);
   }
 
   @Test
