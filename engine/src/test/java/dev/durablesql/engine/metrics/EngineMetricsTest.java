@@ -4,7 +4,8 @@ import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.durablesql.engine.Engine;
-import dev.durablesql.engine.http.HealthServer;
+import dev.durablesql.engine.http.DashboardServer;
+import dev.durablesql.engine.http.HttpSettings;
 import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
 import java.io.IOException;
@@ -106,9 +107,16 @@ class EngineMetricsTest {
   }
 
   private static String scrape() throws IOException, InterruptedException {
-    try (HealthServer health =
-        HealthServer.startIfEnabled(
-            "127.0.0.1", freePort(), engine::isReady, engine.meters()::scrape)) {
+    try (DashboardServer health =
+        DashboardServer.start(
+            new HttpSettings(
+                "127.0.0.1",
+                freePort(),
+                HttpSettings.Auth.PASSWORD,
+                java.util.Optional.empty(),
+                java.util.Optional.empty(),
+                java.time.Duration.ofMinutes(30)),
+            engine)) {
       HttpResponse<String> response =
           HttpClient.newHttpClient()
               .send(
