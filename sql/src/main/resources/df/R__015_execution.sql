@@ -171,3 +171,28 @@ REVOKE ALL ON FUNCTION df_engine.stamp_accepts(text, text),
   df_engine.checkpoint_step(text, text, uuid, text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION df_engine.stamp_accepts(text, text),
   df_engine.checkpoint_step(text, text, uuid, text, text, text, text) TO PUBLIC;
+
+-- The end of an instance, in one round trip from the engine: its claim row goes (only while the
+-- caller's lease token is current), df.instances gets the final status, the event is logged, and
+-- NOTIFY df_done carries '<id>:<status>' to clients that wait for it (docs/sql-reference). False
+-- when the lease was taken over; then nothing changed.
+CREATE OR REPLACE FUNCTION df_engine.finish_instance(
+    p_instance_id text, p_lease_token uuid, p_status text, p_engine text)
+RETURNS boolean
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM df_engine.runs r WHERE r.instance_id = p_instance_id AND r.lease_token = p_lease_token;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  UPDATE df.instances i
+     SET status = p_status, updated_at = now(),
+         completed_at = CASE WHEN p_status = 'completed' THEN now() END
+   WHERE i.id = p_instance_id AND i.status NOT IN ('completed', 'failed', 'cancelled');
+  INSERT INTO df_engine.events (instance_id, engine, kind) VALUES (p_instance_id, p_engine, 'instance_' || p_status);
+  PERFORM pg_notify('df_done', p_instance_id || ':' || p_status);
+  RETURN true;
+END
+$$;
+
+REVOKE ALL ON FUNCTION df_engine.finish_instance(text, uuid, text, text) FROM PUBLIC;

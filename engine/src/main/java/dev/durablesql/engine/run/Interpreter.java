@@ -102,7 +102,7 @@ final class Interpreter {
     this.activities = requireNonNull(activities, "activities is null");
     this.stopping = requireNonNull(stopping, "stopping is null");
     this.execution = requireNonNull(execution, "execution is null");
-    this.savedScopes = scopes.load(instance.id());
+    this.savedScopes = instance.scopes();
     this.variables =
         new Substitution.Variables(
             instance.id(), instance.label().orElse(""), parseVariables(claim.varsJson()));
@@ -194,6 +194,7 @@ final class Interpreter {
       case "SLEEP" -> executeSleep(node, scope);
       case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
       case "SIGNAL" -> executeSignal(node, scope);
+      case "MAP" -> executeMap(node, scope, retry, cancellation);
       case "HTTP", "HTTP_MULTIPART", "ACTIVITY" ->
           executeActivity(node, scope, retry, cancellation);
       default ->

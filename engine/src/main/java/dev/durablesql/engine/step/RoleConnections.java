@@ -23,11 +23,26 @@ import org.slf4j.LoggerFactory;
  * current_user} inside a step are the submitter's. One small pool per role and database, created on
  * first use, and a global cap on step connections (max_user_connections, R-EXEC-8). Login uses the
  * driver's own mechanisms: trust or peer authentication, or a pgpass file (docs/authentication.md).
- * Each session is marked {@code df.in_workflow = true} (R-SEC-8) and reset with DISCARD ALL when it
- * goes back to the pool, so no session state carries over between steps.
+ * Each session is marked {@code df.in_workflow = true} (R-SEC-8) and reset (as DISCARD ALL does,
+ * see {@link #RESET}) when it goes back to the pool, so no session state carries over between
+ * steps.
  */
 public final class RoleConnections implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RoleConnections.class);
+
+  /**
+   * What DISCARD ALL does, in one round trip, except DEALLOCATE ALL: that would also drop the
+   * driver's server-side prepared statements (the checkpoint call among them), so every step would
+   * parse and plan them again. Statements a step prepared with SQL PREPARE are deallocated by name.
+   * RESET ALL also undoes SET ROLE and SET SESSION AUTHORIZATION, and restores df.in_workflow from
+   * the session's startup options.
+   */
+  static final String RESET =
+      "RESET ALL; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all();"
+          + " DISCARD SEQUENCES; DISCARD TEMP;"
+          + " DO $reset$ DECLARE n text; BEGIN FOR n IN SELECT name FROM"
+          + " pg_catalog.pg_prepared_statements WHERE from_sql LOOP"
+          + " EXECUTE pg_catalog.format('DEALLOCATE %I', n); END LOOP; END $reset$";
 
   private final String jdbcUrl;
   private final int maxUserConnections;
@@ -247,7 +262,7 @@ public final class RoleConnections implements AutoCloseable {
             connection.setAutoCommit(true);
           }
           try (Statement reset = connection.createStatement()) {
-            reset.execute("DISCARD ALL");
+            reset.execute(RESET);
           }
         }
       } catch (SQLException e) {

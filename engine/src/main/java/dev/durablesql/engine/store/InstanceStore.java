@@ -29,113 +29,126 @@ public final class InstanceStore {
     this.engineName = requireNonNull(engineName, "engineName is null");
   }
 
-  /** Loads the instance and its graph; empty if the instance row is gone. */
+  /**
+   * The five reads of {@link #load}, sent as one prepared statement: the driver sends them in one
+   * round trip and the results come back in this order (instance, nodes, policies, attempts,
+   * scopes).
+   */
+  private static final String LOAD =
+      """
+      SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false),
+             nullif(i.database, current_database()), i.root_node
+        FROM df.instances i
+        LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
+       WHERE i.id = ?;
+      SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
+             n.status, coalesce(o.output, n.result #>> '{}'),
+             n.status_details ->> 'execution_id', coalesce(o.broke, false)
+        FROM df.nodes n
+        LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
+       WHERE n.instance_id = ?;
+      SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?;
+      SELECT node_id, attempts, last_error, stamp FROM df_engine.node_attempts
+       WHERE instance_id = ?;
+      SELECT scope_id, generation, results::text, iteration_started_at
+        FROM df_engine.scopes WHERE instance_id = ?\
+      """;
+
+  /** Loads the instance and its graph in one round trip; empty if the instance row is gone. */
   public Optional<LoadedInstance> load(String instanceId) {
-    try (Connection connection = dataSource.getConnection()) {
-      LoadedInstance loaded;
-      // A database equal to the df schema's is the df database: its steps keep exactly-once.
-      try (PreparedStatement statement =
-          connection.prepareStatement(
-              """
-              SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false),
-                     nullif(i.database, current_database()), i.root_node
-                FROM df.instances i
-                LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
-               WHERE i.id = ?\
-              """)) {
-        statement.setString(1, instanceId);
-        try (ResultSet row = statement.executeQuery()) {
-          if (!row.next()) {
-            return Optional.empty();
-          }
-          loaded =
-              new LoadedInstance(
-                  instanceId,
-                  row.getString(1),
-                  Optional.ofNullable(row.getString(2)),
-                  Optional.ofNullable(row.getString(3)),
-                  row.getBoolean(4),
-                  Optional.ofNullable(row.getString(5)),
-                  row.getString(6),
-                  loadNodes(connection, instanceId),
-                  loadPolicies(connection, instanceId),
-                  loadAttempts(connection, instanceId));
-        }
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(LOAD)) {
+      for (int i = 1; i <= 5; i++) {
+        statement.setString(i, instanceId);
       }
-      return Optional.of(loaded);
+      statement.execute();
+      String[] row;
+      try (ResultSet instance = statement.getResultSet()) {
+        if (!instance.next()) {
+          return Optional.empty();
+        }
+        // A database equal to the df schema's is the df database: its steps keep exactly-once.
+        row =
+            new String[] {
+              instance.getString(1),
+              instance.getString(2),
+              instance.getString(3),
+              Boolean.toString(instance.getBoolean(4)),
+              instance.getString(5),
+              instance.getString(6)
+            };
+      }
+      Map<String, GraphNode> nodes = readNodes(next(statement));
+      Map<String, NodePolicy> policies = readPolicies(next(statement));
+      Map<String, Attempts> attempts = readAttempts(next(statement));
+      Map<String, ScopeState> scopes = ScopeStore.readScopes(next(statement));
+      return Optional.of(
+          new LoadedInstance(
+              instanceId,
+              row[0],
+              Optional.ofNullable(row[1]),
+              Optional.ofNullable(row[2]),
+              Boolean.parseBoolean(row[3]),
+              Optional.ofNullable(row[4]),
+              row[5],
+              nodes,
+              policies,
+              attempts,
+              scopes));
     } catch (SQLException e) {
       throw new IllegalStateException("load instance " + instanceId, e);
     }
   }
 
-  private static Map<String, GraphNode> loadNodes(Connection connection, String instanceId)
-      throws SQLException {
+  private static ResultSet next(PreparedStatement statement) throws SQLException {
+    if (!statement.getMoreResults()) {
+      throw new SQLException("the load statement returned fewer results than it has queries");
+    }
+    return statement.getResultSet();
+  }
+
+  private static Map<String, GraphNode> readNodes(ResultSet rows) throws SQLException {
     Map<String, GraphNode> nodes = new HashMap<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            """
-            SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
-                   n.status, coalesce(o.output, n.result #>> '{}'),
-                   n.status_details ->> 'execution_id', coalesce(o.broke, false)
-              FROM df.nodes n
-              LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
-             WHERE n.instance_id = ?\
-            """)) {
-      statement.setString(1, instanceId);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          GraphNode node =
-              new GraphNode(
-                  rows.getString(1),
-                  rows.getString(2),
-                  Optional.ofNullable(rows.getString(3)),
-                  Optional.ofNullable(rows.getString(4)),
-                  Optional.ofNullable(rows.getString(5)),
-                  Optional.ofNullable(rows.getString(6)),
-                  rows.getString(7) == null ? "pending" : rows.getString(7),
-                  Optional.ofNullable(rows.getString(8)),
-                  Optional.ofNullable(rows.getString(9)),
-                  rows.getBoolean(10));
-          nodes.put(node.id(), node);
-        }
+    try (rows) {
+      while (rows.next()) {
+        GraphNode node =
+            new GraphNode(
+                rows.getString(1),
+                rows.getString(2),
+                Optional.ofNullable(rows.getString(3)),
+                Optional.ofNullable(rows.getString(4)),
+                Optional.ofNullable(rows.getString(5)),
+                Optional.ofNullable(rows.getString(6)),
+                rows.getString(7) == null ? "pending" : rows.getString(7),
+                Optional.ofNullable(rows.getString(8)),
+                Optional.ofNullable(rows.getString(9)),
+                rows.getBoolean(10));
+        nodes.put(node.id(), node);
       }
     }
     return nodes;
   }
 
-  private static Map<String, NodePolicy> loadPolicies(Connection connection, String instanceId)
-      throws SQLException {
+  private static Map<String, NodePolicy> readPolicies(ResultSet rows) throws SQLException {
     Map<String, NodePolicy> policies = new HashMap<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?")) {
-      statement.setString(1, instanceId);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          policies.put(rows.getString(1), NodePolicy.fromJson(rows.getString(2)));
-        }
+    try (rows) {
+      while (rows.next()) {
+        policies.put(rows.getString(1), NodePolicy.fromJson(rows.getString(2)));
       }
     }
     return policies;
   }
 
-  private static Map<String, Attempts> loadAttempts(Connection connection, String instanceId)
-      throws SQLException {
+  private static Map<String, Attempts> readAttempts(ResultSet rows) throws SQLException {
     Map<String, Attempts> attempts = new HashMap<>();
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "SELECT node_id, attempts, last_error, stamp FROM df_engine.node_attempts"
-                + " WHERE instance_id = ?")) {
-      statement.setString(1, instanceId);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          attempts.put(
-              rows.getString(1),
-              new Attempts(
-                  rows.getInt(2),
-                  Optional.ofNullable(rows.getString(3)),
-                  Optional.ofNullable(rows.getString(4))));
-        }
+    try (rows) {
+      while (rows.next()) {
+        attempts.put(
+            rows.getString(1),
+            new Attempts(
+                rows.getInt(2),
+                Optional.ofNullable(rows.getString(3)),
+                Optional.ofNullable(rows.getString(4))));
       }
     }
     return attempts;
@@ -326,28 +339,17 @@ public final class InstanceStore {
    * claim row, in one transaction.
    */
   public void finish(ClaimedInstance claim, String status) {
-    try (Connection connection = dataSource.getConnection()) {
-      connection.setAutoCommit(false);
-      execute(
-          connection,
-          "UPDATE df.instances SET status = ?, updated_at = now(),"
-              + " completed_at = CASE WHEN ? = 'completed' THEN now() END"
-              + " WHERE id = ? AND status NOT IN ('completed', 'failed', 'cancelled')"
-              + FENCE,
-          status,
-          status,
-          claim.id(),
-          claim.id(),
-          claim.leaseToken());
-      int removed =
-          execute(
-              connection,
-              "DELETE FROM df_engine.runs WHERE instance_id = ? AND lease_token = ?",
-              claim.id(),
-              claim.leaseToken());
-      requireFenced(claim, removed);
-      event(connection, claim.id(), "instance_" + status, null);
-      connection.commit();
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT df_engine.finish_instance(?, ?, ?, ?)")) {
+      statement.setString(1, claim.id());
+      statement.setObject(2, claim.leaseToken());
+      statement.setString(3, status);
+      statement.setString(4, engineName);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        requireFenced(claim, row.getBoolean(1) ? 1 : 0);
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("finish instance " + claim.id() + " as " + status, e);
     }

@@ -6,7 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * An instance as the engine loads it once per claim (R-EXEC-3): its identity and its graph.
+ * An instance as the engine loads it once per claim (R-EXEC-3): its identity, its graph, and the
+ * saved state of its scopes (generations and named results).
  *
  * @param role the submitting role's name, empty when the role no longer exists
  * @param database the database its steps run in, empty for the df database
@@ -21,7 +22,8 @@ public record LoadedInstance(
     String rootNodeId,
     Map<String, GraphNode> nodes,
     Map<String, NodePolicy> policies,
-    Map<String, Attempts> attempts) {
+    Map<String, Attempts> attempts,
+    Map<String, ScopeState> scopes) {
 
   public LoadedInstance {
     requireNonNull(id, "id is null");
@@ -33,6 +35,7 @@ public record LoadedInstance(
     nodes = Map.copyOf(requireNonNull(nodes, "nodes is null"));
     policies = Map.copyOf(requireNonNull(policies, "policies is null"));
     attempts = Map.copyOf(requireNonNull(attempts, "attempts is null"));
+    scopes = Map.copyOf(requireNonNull(scopes, "scopes is null"));
   }
 
   public NodePolicy policy(String nodeId) {

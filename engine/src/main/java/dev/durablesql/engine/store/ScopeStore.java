@@ -41,30 +41,21 @@ public final class ScopeStore {
     return maps;
   }
 
-  /** Every scope of the instance, by scope id. */
-  public Map<String, ScopeState> load(String instanceId) {
+  /** Reads rows of (scope_id, generation, results, iteration_started_at), and closes them. */
+  static Map<String, ScopeState> readScopes(ResultSet rows) throws SQLException {
     Map<String, ScopeState> scopes = new HashMap<>();
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT scope_id, generation, results::text, iteration_started_at"
-                    + " FROM df_engine.scopes WHERE instance_id = ?")) {
-      statement.setString(1, instanceId);
-      try (ResultSet rows = statement.executeQuery()) {
-        while (rows.next()) {
-          Timestamp started = rows.getTimestamp(4);
-          scopes.put(
-              rows.getString(1),
-              new ScopeState(
-                  rows.getInt(2),
-                  results(rows.getString(3)),
-                  Optional.ofNullable(started).map(Timestamp::toInstant)));
-        }
+    try (rows) {
+      while (rows.next()) {
+        Timestamp started = rows.getTimestamp(4);
+        scopes.put(
+            rows.getString(1),
+            new ScopeState(
+                rows.getInt(2),
+                results(rows.getString(3)),
+                Optional.ofNullable(started).map(Timestamp::toInstant)));
       }
-      return scopes;
-    } catch (SQLException e) {
-      throw new IllegalStateException("load scopes of instance " + instanceId, e);
     }
+    return scopes;
   }
 
   private static Map<String, String> results(String json) {
