@@ -24,6 +24,7 @@ public final class Bench {
    * @param w1Workflows workflows in W1
    * @param idleInstances instances the idle workload parks
    * @param backlog queued instances of the other role in the fairness workload
+   * @param backlogQuota the quota of the backlog's role in the fairness workload, or {@code null}
    * @param takeoverInstances instances the killed engine holds in the takeover workload
    * @param externalEngine whether an engine outside this process does the work
    */
@@ -32,6 +33,7 @@ public final class Bench {
       int w1Workflows,
       int idleInstances,
       int backlog,
+      Integer backlogQuota,
       int takeoverInstances,
       boolean externalEngine) {}
 
@@ -95,7 +97,8 @@ public final class Bench {
       case "W3" -> workloads.w3(200, 20);
       case "IDLE" ->
           new IdleWorkload(database, out, !options.externalEngine()).run(options.idleInstances());
-      case "FAIRNESS" -> new FairnessWorkload(database, out).run(options.backlog());
+      case "FAIRNESS" ->
+          new FairnessWorkload(database, out).run(options.backlog(), options.backlogQuota());
       default -> {
         workloads.w3(200, 20);
         workloads.w1(options.w1Workflows());

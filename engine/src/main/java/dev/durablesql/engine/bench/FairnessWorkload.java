@@ -32,11 +32,16 @@ final class FairnessWorkload {
     this.out = requireNonNull(out, "out is null");
   }
 
-  void run(int backlog) throws Exception {
+  /**
+   * @param backlogQuota a quota (max_running_instances) for the backlog's role while the latency
+   *     behind it is measured, or {@code null} for none
+   */
+  void run(int backlog, Integer backlogQuota) throws Exception {
     database.prepare(Math.max(backlog, 1));
     database.prepareOtherRole();
     database.clearInstances();
     database.clearInstances(BenchDatabase.OTHER_ROLE);
+    database.setQuota(BenchDatabase.ROLE, backlogQuota);
 
     List<Double> alone = latencies(WARM_UP);
     long queueing = System.nanoTime();
@@ -55,10 +60,12 @@ final class FairnessWorkload {
 
     out.printf(
         Locale.ROOT,
-        "RESULT durable-sql fairness backlog=%d queue_s=%.1f alone_median_ms=%.1f alone_max_ms=%.1f"
+        "RESULT durable-sql fairness backlog=%d backlog_quota=%s queue_s=%.1f alone_median_ms=%.1f"
+            + " alone_max_ms=%.1f"
             + " with_backlog_median_ms=%.1f with_backlog_max_ms=%.1f"
             + " backlog_left_before=%d backlog_left_after=%d (%d runs each)%n",
         backlog,
+        backlogQuota == null ? "none" : backlogQuota.toString(),
         queueSeconds,
         median(alone),
         max(alone),

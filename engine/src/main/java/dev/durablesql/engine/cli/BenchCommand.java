@@ -56,6 +56,13 @@ final class BenchCommand implements Callable<Integer> {
   int backlog;
 
   @Option(
+      names = "--backlog-quota",
+      description =
+          "In the fairness workload, give the backlog's role this max_running_instances quota"
+              + " (df.settings) while the other role's latency is measured. Default: no quota.")
+  Integer backlogQuota;
+
+  @Option(
       names = "--takeover-instances",
       defaultValue = "32",
       description =
@@ -77,7 +84,13 @@ final class BenchCommand implements Callable<Integer> {
             config,
             out,
             new Bench.Options(
-                clients, w1Workflows, idleInstances, backlog, takeoverInstances, externalEngine))
+                clients,
+                w1Workflows,
+                idleInstances,
+                backlog,
+                backlogQuota,
+                takeoverInstances,
+                externalEngine))
         .run(workload);
     return 0;
   }
