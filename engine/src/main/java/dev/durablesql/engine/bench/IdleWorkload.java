@@ -8,8 +8,13 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalLong;
 
@@ -20,6 +25,7 @@ import java.util.OptionalLong;
  */
 final class IdleWorkload {
   private static final int START_CHUNK = 10_000;
+  private static final int SIGNAL_CHUNK = 1_000;
 
   private final BenchDatabase database;
   private final PrintWriter out;
@@ -59,11 +65,7 @@ final class IdleWorkload {
     OptionalLong rss = residentBytes();
 
     long signalling = System.nanoTime();
-    try (Connection connection = database.asBenchRole();
-        Statement statement = connection.createStatement()) {
-      statement.execute(
-          "SELECT count(df.signal(id, 'go')) FROM df.instances WHERE status IN ('pending', 'running')");
-    }
+    signalAll();
     double signalSeconds = seconds(signalling);
     await(
         "SELECT count(*) FROM df.instances WHERE status = 'completed' AND submitted_by = '"
@@ -96,6 +98,33 @@ final class IdleWorkload {
         count / completeSeconds);
     out.flush();
     database.clearInstances();
+  }
+
+  /**
+   * {@code df.signal(id, 'go')} to every waiting instance, {@value #SIGNAL_CHUNK} per transaction as
+   * a client would send them (df.signal opens a subtransaction per call, and a transaction with
+   * 100 000 of them slows PostgreSQL down far more than linearly).
+   */
+  private void signalAll() throws SQLException {
+    try (Connection connection = database.asBenchRole();
+        Statement waiting = connection.createStatement();
+        PreparedStatement signal =
+            connection.prepareStatement(
+                "SELECT count(df.signal(x, 'go')) FROM unnest(?::text[]) AS x")) {
+      List<String> ids = new ArrayList<>();
+      try (ResultSet rows =
+          waiting.executeQuery(
+              "SELECT id FROM df.instances WHERE status IN ('pending', 'running')")) {
+        while (rows.next()) {
+          ids.add(rows.getString(1));
+        }
+      }
+      for (int from = 0; from < ids.size(); from += SIGNAL_CHUNK) {
+        List<String> chunk = ids.subList(from, Math.min(ids.size(), from + SIGNAL_CHUNK));
+        signal.setArray(1, connection.createArrayOf("text", chunk.toArray()));
+        signal.executeQuery().close();
+      }
+    }
   }
 
   private void await(String countSql, long target, Duration limit) throws Exception {

@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.claim.ClaimedInstance;
 import dev.durablesql.engine.claim.InstanceClaimer;
+import dev.durablesql.engine.step.RoleConnections;
 import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
 import java.sql.Connection;
@@ -18,7 +19,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -199,6 +202,42 @@ class FairnessTest {
     assertThat(mostRunningWithoutQuota.get())
         .as("alice's claimed instances after")
         .isGreaterThan(2);
+  }
+
+  @Test
+  void aRoleWhoseStepsWaitForItsOwnSlotsLeavesTheGlobalOnesToOthers() throws Exception {
+    try (RoleConnections connections =
+        new RoleConnections(postgres.jdbcUrl(), 2, 1, Duration.ofSeconds(10))) {
+      RoleConnections.StepConnection alicesFirst = connections.open(ALICE, Optional.empty());
+      AtomicReference<RoleConnections.StepConnection> alicesSecond = new AtomicReference<>();
+      Thread waiting =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      alicesSecond.set(connections.open(ALICE, Optional.empty()));
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                  });
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  waiting.getState() == Thread.State.WAITING
+                      || waiting.getState() == Thread.State.TIMED_WAITING);
+
+      // Two global slots: alice's waiting step must not hold the second one.
+      try (RoleConnections.StepConnection bobs = connections.open(BOB, Optional.empty());
+          Statement statement = bobs.connection().createStatement();
+          ResultSet row = statement.executeQuery("SELECT current_user")) {
+        row.next();
+        assertThat(row.getString(1)).isEqualTo(BOB);
+      }
+      alicesFirst.close();
+      waiting.join();
+      alicesSecond.get().close();
+    }
   }
 
   private static void startMany(String role, String sql, int count) throws SQLException {
