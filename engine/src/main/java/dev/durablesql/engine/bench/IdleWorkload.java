@@ -101,8 +101,8 @@ final class IdleWorkload {
   }
 
   /**
-   * {@code df.signal(id, 'go')} to every waiting instance, {@value #SIGNAL_CHUNK} per transaction as
-   * a client would send them (df.signal opens a subtransaction per call, and a transaction with
+   * {@code df.signal(id, 'go')} to every waiting instance, {@value #SIGNAL_CHUNK} per transaction
+   * as a client would send them (df.signal opens a subtransaction per call, and a transaction with
    * 100 000 of them slows PostgreSQL down far more than linearly).
    */
   private void signalAll() throws SQLException {

@@ -212,20 +212,18 @@ class FairnessTest {
       AtomicReference<RoleConnections.StepConnection> alicesSecond = new AtomicReference<>();
       Thread waiting =
           Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      alicesSecond.set(connections.open(ALICE, Optional.empty()));
-                    } catch (Exception e) {
-                      throw new IllegalStateException(e);
-                    }
-                  });
+              .start(() -> {
+                try {
+                  alicesSecond.set(connections.open(ALICE, Optional.empty()));
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  waiting.getState() == Thread.State.WAITING
-                      || waiting.getState() == Thread.State.TIMED_WAITING);
+          .until(() ->
+              waiting.getState() == Thread.State.WAITING
+                  || waiting.getState() == Thread.State.TIMED_WAITING);
 
       // Two global slots: alice's waiting step must not hold the second one.
       try (RoleConnections.StepConnection bobs = connections.open(BOB, Optional.empty());
