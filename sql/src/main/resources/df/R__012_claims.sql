@@ -98,10 +98,12 @@ BEGIN
                WHERE l.submitted_by OPERATOR(pg_catalog.=) u.role AND l.lease_owner IS NOT NULL
                  AND l.lease_until OPERATOR(pg_catalog.>=) pg_catalog.now()) AS running
         FROM ROWS FROM (pg_catalog.unnest(v_roles), pg_catalog.unnest(v_quotas)) u(role, quota)),
-  candidates AS (
-      SELECT c.instance_id, c.wake_at,
+  -- In claim order: the lowest turn first, then the longest due.
+  candidates AS MATERIALIZED (
+      SELECT c.instance_id,
              roles.running OPERATOR(pg_catalog.+) pg_catalog.row_number() OVER (
-               PARTITION BY roles.role ORDER BY c.wake_at) AS turn
+               PARTITION BY roles.role ORDER BY c.wake_at) AS turn,
+             c.wake_at
         FROM roles
         CROSS JOIN LATERAL (
             SELECT q.instance_id, q.wake_at
@@ -110,17 +112,26 @@ BEGIN
                AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
                AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
              ORDER BY q.wake_at
-             LIMIT CASE WHEN roles.quota IS NULL THEN p_limit
+             LIMIT CASE WHEN roles.quota IS NULL THEN 2 OPERATOR(pg_catalog.*) p_limit
                         ELSE greatest(0, least(
-                               p_limit::bigint, roles.quota OPERATOR(pg_catalog.-) roles.running)) END) c),
+                               p_limit::bigint, roles.quota OPERATOR(pg_catalog.-) roles.running)) END) c
+       ORDER BY 2, 3),
+  -- Each candidate in that order is locked through the primary key, skipped if another engine is
+  -- claiming it right now, until the batch is full: the scan of a materialized CTE returns its rows
+  -- in the order they were stored, and the LATERAL keeps the lookups on the index whatever the
+  -- planner believes about the size of runs. Without a quota a role offers twice the batch, so that
+  -- such a race still leaves a full batch to take.
   chosen AS (
-      SELECT q.instance_id
-        FROM df_engine.runs q
-       WHERE q.instance_id IN (SELECT candidates.instance_id FROM candidates
-                                ORDER BY candidates.turn, candidates.wake_at LIMIT p_limit)
-         AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
-         AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
-         FOR UPDATE SKIP LOCKED)
+      SELECT l.instance_id
+        FROM candidates
+        CROSS JOIN LATERAL (
+            SELECT q.instance_id
+              FROM df_engine.runs q
+             WHERE q.instance_id OPERATOR(pg_catalog.=) candidates.instance_id
+               AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
+               AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
+               FOR UPDATE SKIP LOCKED) l
+       LIMIT p_limit)
   UPDATE df_engine.runs r
      SET lease_owner = p_engine,
          lease_until = pg_catalog.now() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => p_lease_seconds),

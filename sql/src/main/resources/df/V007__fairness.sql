@@ -9,8 +9,10 @@ UPDATE df_engine.runs r SET submitted_by = i.submitted_by
 ALTER TABLE df_engine.runs ALTER COLUMN submitted_by SET NOT NULL;
 
 -- The claim's probes: the distinct roles (a loose index scan) and, per role, its due rows in wake
--- order.
+-- order. It replaces the index on wake_at alone, which nothing needs any more and which the planner
+-- would pick for the per-role probe, filtering other roles' rows, when runs' statistics are stale.
 CREATE INDEX runs_role_wake_at_idx ON df_engine.runs (submitted_by, wake_at);
+DROP INDEX df_engine.runs_wake_at_idx;
 -- Per role, its claimed rows: what the claim counts as running (fair order, quotas).
 CREATE INDEX runs_role_leased_idx ON df_engine.runs (submitted_by) WHERE lease_owner IS NOT NULL;
 
