@@ -48,8 +48,13 @@ $$;
 -- claims of such roles are serialised across engines by an advisory lock per role, taken before
 -- the claim reads the running counts, so that two engines cannot both fill the same last slot.
 -- The engine calls it in autocommit: the locks go with the claim's transaction.
-CREATE OR REPLACE FUNCTION df_engine.claim(p_engine text, p_limit integer, p_lease_seconds double precision)
-RETURNS TABLE (instance_id varchar, lease_token uuid, epoch bigint, vars text, wake_seq bigint)
+-- previous_owner: the engine whose lapsed lease this claim took over, NULL for a plain claim (for a
+-- takeover log line or metric). A change of these columns needs the DROP: CREATE OR REPLACE cannot
+-- change them.
+DROP FUNCTION IF EXISTS df_engine.claim(text, integer, double precision);
+CREATE FUNCTION df_engine.claim(p_engine text, p_limit integer, p_lease_seconds double precision)
+RETURNS TABLE (instance_id varchar, lease_token uuid, epoch bigint, vars text, wake_seq bigint,
+               previous_owner text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
@@ -122,10 +127,10 @@ BEGIN
   -- planner believes about the size of runs. Without a quota a role offers twice the batch, so that
   -- such a race still leaves a full batch to take.
   chosen AS (
-      SELECT l.instance_id
+      SELECT l.instance_id, l.lease_owner
         FROM candidates
         CROSS JOIN LATERAL (
-            SELECT q.instance_id
+            SELECT q.instance_id, q.lease_owner
               FROM df_engine.runs q
              WHERE q.instance_id OPERATOR(pg_catalog.=) candidates.instance_id
                AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
@@ -138,7 +143,7 @@ BEGIN
          lease_token = pg_catalog.gen_random_uuid(), epoch = r.epoch OPERATOR(pg_catalog.+) 1
     FROM chosen
    WHERE r.instance_id OPERATOR(pg_catalog.=) chosen.instance_id
-  RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq;
+  RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq, chosen.lease_owner;
 END
 $$;
 
