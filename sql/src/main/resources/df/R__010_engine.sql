@@ -170,15 +170,15 @@ BEGIN
 END
 $$;
 
--- Enqueues every new instance for the engines: the claim row with the submitter's variables
--- (R-SUB-3) and a NOTIFY that is delivered only if the caller's transaction commits (R-START-9).
+-- Enqueues every new instance for the engines: the claim row with the submitting role (R-EXT-7) and
+-- its variables (R-SUB-3) and a NOTIFY that is delivered only if the caller's transaction commits (R-START-9).
 CREATE OR REPLACE FUNCTION df_engine.instance_inserted() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_key text := nullif(current_setting('df.start_idempotency_key', true), '');
 BEGIN
-  INSERT INTO df_engine.runs (instance_id, vars)
-  VALUES (NEW.id,
+  INSERT INTO df_engine.runs (instance_id, submitted_by, vars)
+  VALUES (NEW.id, NEW.submitted_by,
           COALESCE((SELECT jsonb_object_agg(v.name, v.value)
                       FROM df.vars v
                      WHERE v.owner OPERATOR(pg_catalog.=) NEW.submitted_by AND v.value IS NOT NULL),

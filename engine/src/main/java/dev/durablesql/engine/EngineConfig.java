@@ -229,6 +229,30 @@ public record EngineConfig(
         activities);
   }
 
+  /** The instances this engine runs at once, and the most one claim statement takes. */
+  public EngineConfig withCapacity(int instances, int claimBatch) {
+    return new EngineConfig(
+        jdbcUrl,
+        user,
+        password,
+        engineName,
+        installSchema,
+        instances,
+        maxUserConnections,
+        maxConnectionsPerRole,
+        executionAcquireTimeout,
+        maxManagementConnections,
+        leaseDuration,
+        heartbeatInterval,
+        pollInterval,
+        claimBatch,
+        shutdownGracePeriod,
+        retries,
+        retention,
+        roleSecretsDirectory,
+        activities);
+  }
+
   public EngineConfig withRetries(Retries value) {
     return new EngineConfig(
         jdbcUrl,

@@ -16,6 +16,7 @@ import java.util.Properties;
  */
 final class BenchDatabase {
   static final String ROLE = "durable_bench";
+  static final String OTHER_ROLE = "durable_bench_other";
 
   private final String url;
   private final Properties admin;
@@ -48,15 +49,65 @@ final class BenchDatabase {
 
   /** Deletes the benchmark's finished instances so that workloads start from the same state. */
   void clearInstances() throws SQLException {
+    clearInstances(ROLE);
+  }
+
+  /** Deletes every instance of {@code role}, finished or not. */
+  void clearInstances(String role) throws SQLException {
     try (Connection connection = admin();
         Statement statement = connection.createStatement()) {
       statement.execute(
           "BEGIN; SET CONSTRAINTS ALL DEFERRED;"
               + " DELETE FROM df.nodes WHERE submitted_by = '"
-              + ROLE
+              + role
               + "'::regrole; DELETE FROM df.instances WHERE submitted_by = '"
-              + ROLE
+              + role
               + "'::regrole; COMMIT;");
+    }
+  }
+
+  /**
+   * A second workflow role, {@value #OTHER_ROLE}, for the fairness workload; {@link #prepare} must
+   * have run.
+   */
+  void prepareOtherRole() throws SQLException {
+    try (Connection connection = admin();
+        Statement statement = connection.createStatement()) {
+      statement.execute(
+          "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '"
+              + OTHER_ROLE
+              + "') THEN CREATE ROLE "
+              + OTHER_ROLE
+              + " LOGIN; END IF; END $$");
+      statement.execute("SELECT df.grant_usage('" + OTHER_ROLE + "')");
+      statement.execute("GRANT SELECT, UPDATE ON public.bench_rows TO " + OTHER_ROLE);
+    }
+  }
+
+  /** Sets (or with {@code null} removes) the quota of {@code role} in df.settings (R-EXT-7). */
+  void setQuota(String role, Integer maxRunning) throws SQLException {
+    try (Connection connection = admin();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                maxRunning == null
+                    ? "DELETE FROM df.settings WHERE name = ?"
+                    : "INSERT INTO df.settings VALUES (?, ?)"
+                        + " ON CONFLICT (name) DO UPDATE SET value = excluded.value")) {
+      statement.setString(1, "max_running_instances:" + role);
+      if (maxRunning != null) {
+        statement.setString(2, maxRunning.toString());
+      }
+      statement.executeUpdate();
+    }
+  }
+
+  /** The first column of the first row of {@code sql}, run as the admin role, as a number. */
+  long count(String sql) throws SQLException {
+    try (Connection connection = admin();
+        Statement statement = connection.createStatement();
+        ResultSet row = statement.executeQuery(sql)) {
+      row.next();
+      return row.getLong(1);
     }
   }
 
@@ -65,22 +116,30 @@ final class BenchDatabase {
   }
 
   Connection asBenchRole() throws SQLException {
+    return asRole(ROLE);
+  }
+
+  Connection asRole(String role) throws SQLException {
     Properties properties = new Properties();
-    properties.setProperty("user", ROLE);
+    properties.setProperty("user", role);
     properties.setProperty("ApplicationName", "durable-sql:bench-client");
     return DriverManager.getConnection(url, properties);
   }
 
-  /** Commits of this database and WAL bytes of the server so far. */
+  /**
+   * Commits of this database, and WAL bytes of the whole server so far, both as pg_stat_wal counts
+   * them and as the WAL position (pg_current_wal_lsn) tells.
+   */
   Counters counters() throws SQLException {
     try (Connection connection = admin();
         Statement statement = connection.createStatement();
         ResultSet row =
             statement.executeQuery(
                 "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname ="
-                    + " current_database()), (SELECT wal_bytes FROM pg_stat_wal)")) {
+                    + " current_database()), (SELECT wal_bytes FROM pg_stat_wal),"
+                    + " pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
       row.next();
-      return new Counters(row.getLong(1), row.getLong(2));
+      return new Counters(row.getLong(1), row.getLong(2), row.getLong(3));
     }
   }
 
@@ -100,9 +159,10 @@ final class BenchDatabase {
     }
   }
 
-  record Counters(long commits, long walBytes) {
+  record Counters(long commits, long walBytes, long walPosition) {
     Counters minus(Counters before) {
-      return new Counters(commits - before.commits, walBytes - before.walBytes);
+      return new Counters(
+          commits - before.commits, walBytes - before.walBytes, walPosition - before.walPosition);
     }
   }
 }

@@ -69,14 +69,15 @@ final class Workloads {
     out.printf(
         Locale.ROOT,
         "RESULT %s W1 workflows=%d wall_s=%.3f workflows/s=%.0f steps/s=%.0f"
-            + " commits/workflow=%.1f wal_bytes/workflow=%.0f%n",
+            + " commits/workflow=%.1f wal_bytes/workflow=%.0f wal_lsn_bytes/workflow=%.0f%n",
         NAME,
         count,
         seconds,
         count / seconds,
         3 * count / seconds,
         (double) used.commits() / count,
-        (double) used.walBytes() / count);
+        (double) used.walBytes() / count,
+        (double) used.walPosition() / count);
     out.flush();
   }
 
@@ -208,7 +209,7 @@ final class Workloads {
    * Waits for {@code df_done} naming {@code id}; looks at its status when no notification comes
    * within a second (a notification is not durable, so a reconnect could miss one).
    */
-  private static void awaitCompletion(
+  static void awaitCompletion(
       org.postgresql.PGConnection listener, PreparedStatement status, String id) throws Exception {
     while (true) {
       org.postgresql.PGNotification[] received = listener.getNotifications(1_000);
@@ -235,7 +236,7 @@ final class Workloads {
 
   private static void checkCompleted(String id, String value) {
     if (!value.equals("completed")) {
-      throw new IllegalStateException("W3 instance " + id + " ended " + value);
+      throw new IllegalStateException("Benchmark instance " + id + " ended " + value);
     }
   }
 

@@ -16,29 +16,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Claims runnable instances: due, and either never leased or with a lapsed lease (its engine died).
- * One statement, {@code FOR UPDATE SKIP LOCKED}, so that engines never wait for each other; each
- * claim draws a new lease token and bumps the epoch, which fences out the previous holder. A claim
+ * One statement, {@code FOR UPDATE SKIP LOCKED}, so that engines never wait for each other's rows;
+ * each claim draws a new lease token and bumps the epoch, which fences out the previous holder. The
+ * statement interleaves submitting roles and honours their quotas (docs/architecture.md). A claim
  * of an instance whose lease still names an owner is a takeover: that engine died or stalled
  * (engines clear the owner when they park or give back an instance).
  */
 public final class InstanceClaimer {
   private static final Logger log = LoggerFactory.getLogger(InstanceClaimer.class);
-  private static final String CLAIM =
-      """
-      WITH due AS (
-          SELECT q.instance_id, q.lease_owner
-            FROM df_engine.runs q
-           WHERE q.wake_at <= now() AND (q.lease_until IS NULL OR q.lease_until < now())
-           ORDER BY q.wake_at
-           LIMIT ?
-             FOR UPDATE SKIP LOCKED)
-      UPDATE df_engine.runs r
-         SET lease_owner = ?, lease_until = now() + make_interval(secs => ?),
-             lease_token = gen_random_uuid(), epoch = r.epoch + 1
-        FROM due
-       WHERE r.instance_id = due.instance_id
-      RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq, due.lease_owner\
-      """;
+
+  /**
+   * df_engine.claim (R__012_claims.sql): shares the batch among submitting roles, least-served
+   * first, and keeps each role within its quota across engines (R-EXT-7).
+   */
+  private static final String CLAIM = "SELECT * FROM df_engine.claim(?, ?, ?)";
 
   private final DataSource dataSource;
   private final String engineName;
@@ -63,14 +54,12 @@ public final class InstanceClaimer {
 
   /**
    * When the next unclaimed instance falls due (a parked timer), if any does; empty when none or
-   * when the database cannot be asked (the caller then polls as usual).
+   * when the database cannot be asked (the caller then polls as usual). Instances of a role at its
+   * quota are left out: they cannot be claimed until one of the role's instances ends or waits.
    */
   public java.util.Optional<java.time.Instant> nextDue() {
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT min(wake_at) FROM df_engine.runs WHERE lease_owner IS NULL"
-                    + " AND wake_at < 'infinity'");
+        PreparedStatement statement = connection.prepareStatement("SELECT df_engine.next_due()");
         ResultSet row = statement.executeQuery()) {
       java.sql.Timestamp due = row.next() ? row.getTimestamp(1) : null;
       return java.util.Optional.ofNullable(due).map(java.sql.Timestamp::toInstant);
@@ -86,8 +75,8 @@ public final class InstanceClaimer {
     }
     try (Connection connection = dataSource.getConnection();
         PreparedStatement statement = connection.prepareStatement(CLAIM)) {
-      statement.setInt(1, limit);
-      statement.setString(2, engineName);
+      statement.setString(1, engineName);
+      statement.setInt(2, limit);
       statement.setDouble(3, leaseDuration.toMillis() / 1000.0);
       List<ClaimedInstance> claimed = new ArrayList<>();
       try (ResultSet rows = statement.executeQuery()) {

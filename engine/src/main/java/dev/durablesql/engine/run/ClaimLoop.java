@@ -44,7 +44,9 @@ public final class ClaimLoop implements AutoCloseable {
           // Claimed a batch; there may be more.
         }
         backoff = pollInterval;
-        wake.await(untilNextDue());
+        // At capacity, due instances cannot be taken anyway: wait for a running one to end (it
+        // signals) instead of asking the database again and again.
+        wake.await(dispatcher.hasCapacity() ? untilNextDue() : pollInterval);
       } catch (InterruptedException e) {
         return;
       } catch (RuntimeException e) {

@@ -66,6 +66,11 @@ public final class Dispatcher {
     return claimed.size();
   }
 
+  /** Whether a claim could start another instance now. */
+  public boolean hasCapacity() {
+    return permits.availablePermits() > 0;
+  }
+
   private void run(ClaimedInstance instance) {
     try {
       runner.run(instance);

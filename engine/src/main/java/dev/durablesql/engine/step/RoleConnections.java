@@ -53,6 +53,10 @@ public final class RoleConnections implements AutoCloseable {
   private final PoolMeters meters;
   private final Semaphore slots;
   private final Map<PoolKey, HikariDataSource> pools = new ConcurrentHashMap<>();
+
+  /** Per pool: its size in permits, taken before a global slot. */
+  private final Map<PoolKey, Semaphore> roleSlots = new ConcurrentHashMap<>();
+
   private final ReentrantLock creating = new ReentrantLock();
   private final Purpose purpose;
 
@@ -150,10 +154,33 @@ public final class RoleConnections implements AutoCloseable {
     this.slots = new Semaphore(maxUserConnections, true);
   }
 
-  /** A connection as {@code role} to {@code database} (the df database when empty). */
+  /**
+   * A connection as {@code role} to {@code database} (the df database when empty). A step first
+   * waits for one of its role's own slots and only then for a global one, so that the steps of a
+   * role with many instances queue among themselves and never hold more than
+   * max-connections-per-role of the global slots: other roles find the rest free (R-EXT-7).
+   */
   public StepConnection open(String role, Optional<String> database)
       throws StepConnectionException, InterruptedException {
-    if (!slots.tryAcquire(acquireTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+    PoolKey key = new PoolKey(role, database);
+    Semaphore roleSlots =
+        this.roleSlots.computeIfAbsent(key, unused -> new Semaphore(maxConnectionsPerRole, true));
+    long deadline = System.nanoTime() + acquireTimeout.toNanos();
+    if (!roleSlots.tryAcquire(acquireTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+      throw new StepConnectionException(
+          "connection limit reached: all max_connections_per_role="
+              + maxConnectionsPerRole
+              + " step connections of role "
+              + role
+              + " stayed busy for "
+              + acquireTimeout.toSeconds()
+              + "s (execution_acquire_timeout; max_user_connections="
+              + maxUserConnections
+              + ")",
+          null);
+    }
+    if (!slots.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      roleSlots.release();
       throw new StepConnectionException(
           "connection limit reached: all max_user_connections="
               + maxUserConnections
@@ -162,11 +189,16 @@ public final class RoleConnections implements AutoCloseable {
               + "s (execution_acquire_timeout)",
           null);
     }
+    Runnable release =
+        () -> {
+          slots.release();
+          roleSlots.release();
+        };
     try {
-      HikariDataSource pool = pool(new PoolKey(role, database));
-      return new StepConnection(pool.getConnection(), pool, slots::release);
+      HikariDataSource pool = pool(key);
+      return new StepConnection(pool.getConnection(), pool, release);
     } catch (SQLException | RuntimeException e) {
-      slots.release();
+      release.run();
       throw new StepConnectionException(
           "could not connect to database "
               + database.orElse("(the df database)")
