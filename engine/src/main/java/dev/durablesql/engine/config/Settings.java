@@ -74,13 +74,13 @@ public final class Settings {
                   "Size of the engine's own pool for claims, heartbeats and checkpoints."),
               Setting.duration(
                   "lease-duration",
-                  "30s",
+                  "10s",
                   "1s",
                   "1h",
                   "How long a claimed instance stays owned without a heartbeat."),
               Setting.duration(
                   "heartbeat-interval",
-                  "5s",
+                  "3s",
                   "100ms",
                   "1h",
                   "How often the engine renews its leases; at most half of lease-duration."),

@@ -28,8 +28,8 @@ class ConfigTest {
     assertThat(config.integer("max-connections-per-role")).isEqualTo(4);
     assertThat(config.duration("execution-acquire-timeout")).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.integer("max-management-connections")).isEqualTo(6);
-    assertThat(config.duration("lease-duration")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(config.duration("heartbeat-interval")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(config.duration("lease-duration")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.duration("heartbeat-interval")).isEqualTo(Duration.ofSeconds(3));
     assertThat(config.duration("poll-interval")).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.integer("claim-batch-size")).isEqualTo(32);
     assertThat(config.duration("shutdown-grace-period")).isEqualTo(Duration.ofSeconds(5));
