@@ -45,6 +45,7 @@ final class PostgresCommand implements Callable<Integer> {
             + " postgres%n  %s?user=postgres%nCtrl-C stops it.%n",
         cluster.dataDirectory(), cluster.serverLog(), cluster.port(), cluster.jdbcUrl("postgres"));
     out.flush();
+    cluster.handOverShutdown();
     new UntilStopped(cluster::close).await();
     return 0;
   }

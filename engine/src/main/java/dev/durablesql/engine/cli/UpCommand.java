@@ -86,10 +86,10 @@ final class UpCommand implements Callable<Integer> {
     }
     Engine running = engine;
     DashboardServer server = health;
+    cluster.handOverShutdown();
     new UntilStopped(
             () -> {
-              // The engine first: the embedded PostgreSQL's own shutdown hook is already stopping
-              // the server, and the engine's last writes need it.
+              // The engine first: its last writes (releases, heartbeat row) need the server.
               running.close();
               server.close();
               cluster.close();

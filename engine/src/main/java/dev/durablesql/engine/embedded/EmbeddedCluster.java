@@ -39,6 +39,14 @@ public final class EmbeddedCluster implements AutoCloseable {
   private final Optional<Postmaster> postmaster;
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /**
+   * Stops the server if the JVM exits without closing this cluster. A command that stops the engine
+   * and the server in order on its own shutdown hook removes it ({@link #handOverShutdown}): JVM
+   * shutdown hooks run concurrently, and this one would stop the server under the engine's last
+   * writes.
+   */
+  private final Thread safetyNet = new Thread(this::close, "df-postgres-stop");
+
   private EmbeddedCluster(
       EmbeddedPostgres server, DataDirectory found, int port, ServerLog serverLog) {
     this.server = server;
@@ -47,6 +55,23 @@ public final class EmbeddedCluster implements AutoCloseable {
     this.serverLog = serverLog;
     this.created = !found.holdsCluster();
     this.postmaster = Postmaster.fromPidFile(dataDirectory);
+    Runtime.getRuntime().addShutdownHook(safetyNet);
+  }
+
+  /**
+   * The caller stops this cluster itself when the JVM shuts down (after whatever still uses it), so
+   * the cluster's own shutdown hook is removed.
+   */
+  public void handOverShutdown() {
+    removeSafetyNet();
+  }
+
+  private void removeSafetyNet() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(safetyNet);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down: the hook runs or has run; close() is idempotent.
+    }
   }
 
   /**
@@ -141,6 +166,9 @@ public final class EmbeddedCluster implements AutoCloseable {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    if (Thread.currentThread() != safetyNet) {
+      removeSafetyNet();
     }
     try {
       server.close(); // pg_ctl stop -m fast -t 5 -w; logs rather than throws when pg_ctl fails

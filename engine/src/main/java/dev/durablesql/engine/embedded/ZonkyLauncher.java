@@ -72,7 +72,8 @@ final class ZonkyLauncher {
         .setPGStartupWait(STARTUP_TIMEOUT)
         .setOutputRedirector(toLog)
         .setErrorRedirector(toLog)
-        .setRegisterShutdownHook(true)
+        // EmbeddedCluster stops the server itself, in order with the engine (see its safety net).
+        .setRegisterShutdownHook(false)
         .setLocaleConfig("locale", "C")
         .setLocaleConfig("locale-provider", "builtin")
         .setLocaleConfig("builtin-locale", "C.UTF-8")
