@@ -307,17 +307,20 @@ public final class ActivityRunner implements AutoCloseable {
   }
 
   private StepOutcome completed(ActivityCall call, Map<String, Object> result) {
+    StepOutcome outcome = encoded(call, result);
+    count(call, outcome instanceof StepOutcome.Completed ? "completed" : "failed");
+    return outcome;
+  }
+
+  /** The result as the JSON text the node stores, or why it cannot be stored. */
+  private static StepOutcome encoded(ActivityCall call, Map<String, Object> result) {
     if (result == null) {
-      count(call, "failed");
       return StepOutcome.Failed.permanent(
           "activity " + call.type() + " returned null; an activity returns a JSON-shaped map");
     }
     try {
-      String json = JSON.writeValueAsString(withoutNul(result));
-      count(call, "completed");
-      return new StepOutcome.Completed(json);
+      return new StepOutcome.Completed(JSON.writeValueAsString(withoutNul(result)));
     } catch (JsonProcessingException e) {
-      count(call, "failed");
       return StepOutcome.Failed.permanent(
           "activity "
               + call.type()
@@ -359,7 +362,7 @@ public final class ActivityRunner implements AutoCloseable {
       }
       Optional<String> exhausted = Optional.empty();
       if (e.resultWhenExhausted().isPresent()) {
-        StepOutcome asResult = completed(call, e.resultWhenExhausted().get());
+        StepOutcome asResult = encoded(call, e.resultWhenExhausted().get());
         if (asResult instanceof StepOutcome.Completed completed) {
           exhausted = Optional.of(completed.output());
         }

@@ -129,11 +129,6 @@ public final class Tracing implements AutoCloseable {
     return traceparent(span).map(value -> Map.of("traceparent", value)).orElse(Map.of());
   }
 
-  /** Whether spans are recorded at all. */
-  public boolean isEnabled() {
-    return this != OFF;
-  }
-
   /** Flushes and stops the exporter this object created, if any. */
   @Override
   public void close() {
