@@ -48,6 +48,9 @@ $$;
 -- claims of such roles are serialised across engines by an advisory lock per role, taken before
 -- the claim reads the running counts, so that two engines cannot both fill the same last slot.
 -- The engine calls it in autocommit: the locks go with the claim's transaction.
+-- A claimed row's wake_at moves with its lease (here and at every heartbeat): a running instance
+-- is due again only when its lease lapses, so the due-rows index range holds no running rows and a
+-- claim does not walk past every instance in flight.
 -- previous_owner: the engine whose lapsed lease this claim took over, NULL for a plain claim (for a
 -- takeover log line or metric). A change of these columns needs the DROP: CREATE OR REPLACE cannot
 -- change them.
@@ -61,6 +64,8 @@ DECLARE
   v_roles regrole[];
   v_quotas integer[];
   v_role regrole;
+  v_ids varchar[];
+  v_owners text[];
 BEGIN
   -- The roles with due rows, each with its quota. Written out rather than through the helper
   -- functions above, which PostgreSQL would plan again at every call of every claim.
@@ -89,59 +94,77 @@ BEGIN
   IF v_roles IS NULL THEN
     RETURN;
   END IF;
-  -- In role order, so that two engines never wait for each other's locks in a cycle.
-  FOR v_role IN SELECT u.role FROM ROWS FROM (pg_catalog.unnest(v_roles), pg_catalog.unnest(v_quotas)) u(role, quota)
-                 WHERE u.quota IS NOT NULL ORDER BY u.role LOOP
-    PERFORM pg_catalog.pg_advisory_xact_lock(
-      pg_catalog.hashtextextended('df_engine.role_quota:' OPERATOR(pg_catalog.||) v_role::oid::text, 0));
-  END LOOP;
-  -- A new statement, so a new snapshot: it sees every claim committed before the locks were ours.
-  RETURN QUERY
-  WITH roles AS MATERIALIZED (
-      SELECT u.role, u.quota,
-             (SELECT count(*) FROM df_engine.runs l
-               WHERE l.submitted_by OPERATOR(pg_catalog.=) u.role AND l.lease_owner IS NOT NULL
-                 AND l.lease_until OPERATOR(pg_catalog.>=) pg_catalog.now()) AS running
-        FROM ROWS FROM (pg_catalog.unnest(v_roles), pg_catalog.unnest(v_quotas)) u(role, quota)),
-  -- In claim order: the lowest turn first, then the longest due.
-  candidates AS MATERIALIZED (
-      SELECT c.instance_id,
-             roles.running OPERATOR(pg_catalog.+) pg_catalog.row_number() OVER (
-               PARTITION BY roles.role ORDER BY c.wake_at) AS turn,
-             c.wake_at
-        FROM roles
-        CROSS JOIN LATERAL (
-            SELECT q.instance_id, q.wake_at
+  -- One role due and no quota on it: its rows in wake order are the fair order, so the ranking,
+  -- the running count and the advisory lock are skipped (they cost four times the plain claim).
+  IF pg_catalog.array_length(v_roles, 1) OPERATOR(pg_catalog.=) 1 AND v_quotas[1] IS NULL THEN
+    SELECT array_agg(q.instance_id), array_agg(q.lease_owner) INTO v_ids, v_owners
+      FROM (SELECT q.instance_id, q.lease_owner
               FROM df_engine.runs q
-             WHERE q.submitted_by OPERATOR(pg_catalog.=) roles.role
+             WHERE q.submitted_by OPERATOR(pg_catalog.=) v_roles[1]
                AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
                AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
              ORDER BY q.wake_at
-             LIMIT CASE WHEN roles.quota IS NULL THEN 2 OPERATOR(pg_catalog.*) p_limit
-                        ELSE greatest(0, least(
-                               p_limit::bigint, roles.quota OPERATOR(pg_catalog.-) roles.running)) END) c
-       ORDER BY 2, 3),
-  -- Each candidate in that order is locked through the primary key, skipped if another engine is
-  -- claiming it right now, until the batch is full: the scan of a materialized CTE returns its rows
-  -- in the order they were stored, and the LATERAL keeps the lookups on the index whatever the
-  -- planner believes about the size of runs. Without a quota a role offers twice the batch, so that
-  -- such a race still leaves a full batch to take.
-  chosen AS (
-      SELECT l.instance_id, l.lease_owner
-        FROM candidates
-        CROSS JOIN LATERAL (
-            SELECT q.instance_id, q.lease_owner
-              FROM df_engine.runs q
-             WHERE q.instance_id OPERATOR(pg_catalog.=) candidates.instance_id
-               AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
-               AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
-               FOR UPDATE SKIP LOCKED) l
-       LIMIT p_limit)
+             LIMIT p_limit
+               FOR UPDATE SKIP LOCKED) q;
+  ELSE
+    -- In role order, so that two engines never wait for each other's locks in a cycle.
+    FOR v_role IN SELECT u.role FROM ROWS FROM (pg_catalog.unnest(v_roles), pg_catalog.unnest(v_quotas)) u(role, quota)
+                   WHERE u.quota IS NOT NULL ORDER BY u.role LOOP
+      PERFORM pg_catalog.pg_advisory_xact_lock(
+        pg_catalog.hashtextextended('df_engine.role_quota:' OPERATOR(pg_catalog.||) v_role::oid::text, 0));
+    END LOOP;
+    -- A new statement, so a new snapshot: it sees every claim committed before the locks were ours.
+    WITH roles AS MATERIALIZED (
+        SELECT u.role, u.quota,
+               (SELECT count(*) FROM df_engine.runs l
+                 WHERE l.submitted_by OPERATOR(pg_catalog.=) u.role AND l.lease_owner IS NOT NULL
+                   AND l.lease_until OPERATOR(pg_catalog.>=) pg_catalog.now()) AS running
+          FROM ROWS FROM (pg_catalog.unnest(v_roles), pg_catalog.unnest(v_quotas)) u(role, quota)),
+    -- In claim order: the lowest turn first, then the longest due.
+    candidates AS MATERIALIZED (
+        SELECT c.instance_id,
+               roles.running OPERATOR(pg_catalog.+) pg_catalog.row_number() OVER (
+                 PARTITION BY roles.role ORDER BY c.wake_at) AS turn,
+               c.wake_at
+          FROM roles
+          CROSS JOIN LATERAL (
+              SELECT q.instance_id, q.wake_at
+                FROM df_engine.runs q
+               WHERE q.submitted_by OPERATOR(pg_catalog.=) roles.role
+                 AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
+                 AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
+               ORDER BY q.wake_at
+               LIMIT CASE WHEN roles.quota IS NULL THEN 2 OPERATOR(pg_catalog.*) p_limit
+                          ELSE greatest(0, least(
+                                 p_limit::bigint, roles.quota OPERATOR(pg_catalog.-) roles.running)) END) c
+         ORDER BY 2, 3),
+    -- Each candidate in that order is locked through the primary key, skipped if another engine is
+    -- claiming it right now, until the batch is full: the scan of a materialized CTE returns its rows
+    -- in the order they were stored, and the LATERAL keeps the lookups on the index whatever the
+    -- planner believes about the size of runs. Without a quota a role offers twice the batch, so that
+    -- such a race still leaves a full batch to take.
+    chosen AS (
+        SELECT l.instance_id, l.lease_owner
+          FROM candidates
+          CROSS JOIN LATERAL (
+              SELECT q.instance_id, q.lease_owner
+                FROM df_engine.runs q
+               WHERE q.instance_id OPERATOR(pg_catalog.=) candidates.instance_id
+                 AND q.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
+                 AND (q.lease_until IS NULL OR q.lease_until OPERATOR(pg_catalog.<) pg_catalog.now())
+                 FOR UPDATE SKIP LOCKED) l
+         LIMIT p_limit)
+    SELECT array_agg(chosen.instance_id), array_agg(chosen.lease_owner) INTO v_ids, v_owners
+      FROM chosen;
+  END IF;
+  -- The chosen rows are locked (by this transaction); lease them. lease_owner was read before.
+  RETURN QUERY
   UPDATE df_engine.runs r
      SET lease_owner = p_engine,
          lease_until = pg_catalog.now() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => p_lease_seconds),
+         wake_at = pg_catalog.now() OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => p_lease_seconds),
          lease_token = pg_catalog.gen_random_uuid(), epoch = r.epoch OPERATOR(pg_catalog.+) 1
-    FROM chosen
+    FROM ROWS FROM (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_owners)) chosen(instance_id, lease_owner)
    WHERE r.instance_id OPERATOR(pg_catalog.=) chosen.instance_id
   RETURNING r.instance_id, r.lease_token, r.epoch, r.vars::text, r.wake_seq, chosen.lease_owner;
 END
@@ -151,15 +174,40 @@ $$;
 -- of a role below its quota. Instances of a role at its quota are due but cannot be claimed, so
 -- they must not make the engine poll without pause.
 CREATE OR REPLACE FUNCTION df_engine.next_due() RETURNS timestamptz
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT min(d.due)
-    FROM df_engine.queued_roles() q(role)
-    CROSS JOIN LATERAL (
-        SELECT min(r.wake_at) AS due FROM df_engine.runs r
-         WHERE r.submitted_by OPERATOR(pg_catalog.=) q.role AND r.lease_owner IS NULL
-           AND r.wake_at OPERATOR(pg_catalog.<) 'infinity') d
-   WHERE df_engine.role_quota(q.role) IS NULL
-      OR df_engine.role_running(q.role) OPERATOR(pg_catalog.<) df_engine.role_quota(q.role)
+-- PL/pgSQL with the helpers written out: it keeps its plan for the session, where the SQL helper
+-- functions (which their SET clauses keep from being inlined) were planned again at every call.
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN (
+    WITH RECURSIVE roles(role) AS (
+        (SELECT r.submitted_by FROM df_engine.runs r ORDER BY r.submitted_by LIMIT 1)
+      UNION ALL
+        SELECT (SELECT r.submitted_by FROM df_engine.runs r
+                 WHERE r.submitted_by OPERATOR(pg_catalog.>) roles.role
+                 ORDER BY r.submitted_by LIMIT 1)
+          FROM roles
+         WHERE roles.role IS NOT NULL),
+    quotas AS (
+        SELECT roles.role,
+               COALESCE(
+                 (SELECT s.value::integer FROM df.settings s, pg_catalog.pg_roles a
+                   WHERE a.oid OPERATOR(pg_catalog.=) roles.role
+                     AND s.name OPERATOR(pg_catalog.=) ('max_running_instances:' OPERATOR(pg_catalog.||) a.rolname)),
+                 (SELECT s.value::integer FROM df.settings s
+                   WHERE s.name OPERATOR(pg_catalog.=) 'max_running_instances')) AS quota
+          FROM roles
+         WHERE roles.role IS NOT NULL)
+    SELECT min(d.due)
+      FROM quotas q
+      CROSS JOIN LATERAL (
+          SELECT min(r.wake_at) AS due FROM df_engine.runs r
+           WHERE r.submitted_by OPERATOR(pg_catalog.=) q.role AND r.lease_owner IS NULL
+             AND r.wake_at OPERATOR(pg_catalog.<) 'infinity') d
+     WHERE q.quota IS NULL
+        OR (SELECT count(*) FROM df_engine.runs l
+             WHERE l.submitted_by OPERATOR(pg_catalog.=) q.role AND l.lease_owner IS NOT NULL
+               AND l.lease_until OPERATOR(pg_catalog.>=) pg_catalog.now()) OPERATOR(pg_catalog.<) q.quota);
+END
 $$;
 
 -- The claim state per role, for operators (docs/sql-reference.md): instances running now (claimed),

@@ -83,6 +83,54 @@ BEGIN
 END
 $$;
 
+-- Many status marks at once, from the engine's mark writer (engine/store/NodeMarks.java): running
+-- stamps, completions of compound nodes, and an instance's pending -> running (node_id null), of any
+-- number of instances, each applied only while its lease token is current. They need no durability
+-- (the checkpoints hold what matters), so the caller commits them without waiting for the flush. A
+-- mark never sets a node back to running once it ended in the same execution: a step's checkpoint
+-- may commit before its running mark arrives.
+CREATE OR REPLACE FUNCTION df_engine.write_nodes(p_marks jsonb)
+RETURNS void
+-- PL/pgSQL, not SQL: it keeps the statement's plan for the session, where a SQL function would
+-- plan the statement again at every call (more than the statement costs to run).
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  WITH marks AS (
+      SELECT m.instance_id, m.node_id, m.status, m.result, m.stamp, m.is_json
+        FROM jsonb_to_recordset(p_marks)
+             AS m(instance_id text, lease_token uuid, node_id text, status text, result text,
+                  stamp text, is_json boolean)
+        JOIN df_engine.runs l ON l.instance_id = m.instance_id AND l.lease_token = m.lease_token),
+  started AS (
+      UPDATE df.instances i SET status = 'running', updated_at = now()
+        FROM marks
+       WHERE marks.node_id IS NULL AND i.id = marks.instance_id AND i.status = 'pending'),
+  written AS (
+      UPDATE df.nodes n
+         SET status = marks.status,
+             result = CASE WHEN marks.status IN ('completed', 'failed') AND marks.result IS NOT NULL THEN
+                        CASE WHEN marks.is_json THEN marks.result::jsonb ELSE to_jsonb(marks.result) END
+                      END,
+             status_details = jsonb_build_object('execution_id', marks.stamp)
+               || CASE WHEN n.node_type = 'MAP' AND n.status_details ->> 'execution_id' = marks.stamp
+                            AND n.status_details ? 'map'
+                       THEN jsonb_build_object('map', n.status_details -> 'map') ELSE '{}'::jsonb END,
+             updated_at = now()
+        FROM marks
+       WHERE marks.node_id IS NOT NULL AND n.instance_id = marks.instance_id AND n.id = marks.node_id
+         AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', marks.stamp)
+         AND NOT (marks.status = 'running' AND n.status IN ('completed', 'failed')
+                  AND n.status_details ->> 'execution_id' IS NOT DISTINCT FROM marks.stamp)
+      RETURNING n.instance_id, n.id, marks.status, marks.result)
+  INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
+  SELECT w.instance_id, w.id, w.result, false FROM written w
+   WHERE w.status IN ('completed', 'failed') AND w.result IS NOT NULL
+  ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = false;
+END
+$$;
+
+REVOKE ALL ON FUNCTION df_engine.write_nodes(jsonb) FROM PUBLIC;
+
 -- The checkpoint of a SQL step (R-DIFF-1), called on the step's own connection as the submitting
 -- role, in the step's transaction: the node's completion, its exact output, and its named result
 -- in its scope (R-SUB-13), all only while the caller's lease token is current (FOR SHARE keeps a

@@ -27,6 +27,7 @@ import dev.durablesql.engine.step.SqlStep;
 import dev.durablesql.engine.store.BreakerStore;
 import dev.durablesql.engine.store.InstanceStore;
 import dev.durablesql.engine.store.ManagementPool;
+import dev.durablesql.engine.store.NodeMarks;
 import dev.durablesql.engine.store.ScopeStore;
 import dev.durablesql.engine.tracing.Tracing;
 import io.micrometer.core.instrument.Counter;
@@ -60,6 +61,7 @@ public final class Engine implements AutoCloseable {
   private final EngineConfig config;
   private final HikariDataSource management;
   private final RoleConnections roleConnections;
+  private final NodeMarks nodeMarks;
   private final LeaseKeeper leaseKeeper;
   private final WakeupListener listener;
   private final Dispatcher dispatcher;
@@ -83,6 +85,7 @@ public final class Engine implements AutoCloseable {
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PoolMeters poolMeters = PoolMeters.of(meters);
     this.management = ManagementPool.open(config, poolMeters);
+    this.nodeMarks = new NodeMarks(management);
     try {
       this.schema = new SchemaInstaller(management);
       if (config.installSchema()) {
@@ -91,7 +94,7 @@ public final class Engine implements AutoCloseable {
         requireInstalledSchema(schema, config);
       }
       WakeSignal wake = new WakeSignal();
-      InstanceStore store = new InstanceStore(management, config.engineName());
+      InstanceStore store = new InstanceStore(management, config.engineName(), nodeMarks);
       this.roleConnections =
           new RoleConnections(
               config.jdbcUrl(),
@@ -163,6 +166,7 @@ public final class Engine implements AutoCloseable {
       this.retention =
           new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {
+      nodeMarks.close();
       management.close();
       meters.close();
       throw e;
@@ -277,6 +281,7 @@ public final class Engine implements AutoCloseable {
     claimLoop.close();
     listener.close();
     dispatcher.shutdown(config.shutdownGracePeriod());
+    nodeMarks.close();
     leaseKeeper.close();
     activities.close();
     background.close();

@@ -143,22 +143,6 @@ final class BenchDatabase {
     }
   }
 
-  /** How many of the benchmark role's instances are completed, and how many failed. */
-  long[] finished() throws SQLException {
-    try (Connection connection = admin();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "SELECT count(*) FILTER (WHERE status = 'completed'),"
-                    + " count(*) FILTER (WHERE status IN ('failed', 'cancelled'))"
-                    + " FROM df.instances WHERE submitted_by = ?::regrole")) {
-      statement.setString(1, ROLE);
-      try (ResultSet row = statement.executeQuery()) {
-        row.next();
-        return new long[] {row.getLong(1), row.getLong(2)};
-      }
-    }
-  }
-
   record Counters(long commits, long walBytes, long walPosition) {
     Counters minus(Counters before) {
       return new Counters(

@@ -78,7 +78,9 @@ public final class LeaseKeeper implements AutoCloseable {
       connection.setAutoCommit(false);
       try (PreparedStatement leases =
               connection.prepareStatement(
-                  "UPDATE df_engine.runs SET lease_until = now() + make_interval(secs => ?)"
+                  // wake_at follows the lease: the instance is due again when the lease lapses.
+                  "UPDATE df_engine.runs SET lease_until = now() + make_interval(secs => ?),"
+                      + " wake_at = now() + make_interval(secs => ?)"
                       + " WHERE lease_owner = ? AND instance_id = ANY (?)");
           PreparedStatement heartbeat =
               connection.prepareStatement(
@@ -89,8 +91,9 @@ public final class LeaseKeeper implements AutoCloseable {
                   "INSERT INTO df_engine._worker_ready (sentinel, schema_version, initialized_at)"
                       + " VALUES (true, 1, now()) ON CONFLICT (sentinel) DO NOTHING")) {
         leases.setDouble(1, leaseDuration.toMillis() / 1000.0);
-        leases.setString(2, engineName);
-        leases.setArray(3, connection.createArrayOf("text", heldInstances.get().toArray()));
+        leases.setDouble(2, leaseDuration.toMillis() / 1000.0);
+        leases.setString(3, engineName);
+        leases.setArray(4, connection.createArrayOf("text", heldInstances.get().toArray()));
         leases.executeUpdate();
         heartbeat.setObject(1, epochId);
         heartbeat.executeUpdate();

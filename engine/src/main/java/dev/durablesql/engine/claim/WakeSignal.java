@@ -9,6 +9,23 @@ public final class WakeSignal {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition signalled = lock.newCondition();
   private boolean pending;
+  private volatile boolean dueTimesChanged = true;
+
+  /**
+   * Wakes the loop for work whose due time it may not know yet: a NOTIFY (a start, a signal), or an
+   * instance of this engine parked until a timer.
+   */
+  public void signalDueTimes() {
+    dueTimesChanged = true;
+    signal();
+  }
+
+  /** Whether due times may have changed since the last call (then the loop asks the database). */
+  public boolean takeDueTimesChanged() {
+    boolean changed = dueTimesChanged;
+    dueTimesChanged = false;
+    return changed;
+  }
 
   public void signal() {
     lock.lock();

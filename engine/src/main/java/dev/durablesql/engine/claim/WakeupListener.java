@@ -57,7 +57,7 @@ public final class WakeupListener implements AutoCloseable {
           statement.execute("LISTEN " + CHANNEL);
         }
         // Anything started while we were not listening is found by this first claim.
-        wake.signal();
+        wake.signalDueTimes();
         backoffMillis = 100;
         PGConnection pg = listening.unwrap(PGConnection.class);
         while (running) {
@@ -69,7 +69,7 @@ public final class WakeupListener implements AutoCloseable {
                 onCancel.accept(payload.substring(CANCEL_PREFIX.length()));
               }
             }
-            wake.signal();
+            wake.signalDueTimes();
           }
         }
       } catch (SQLException e) {

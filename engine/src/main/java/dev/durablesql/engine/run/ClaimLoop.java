@@ -6,6 +6,7 @@ import dev.durablesql.engine.claim.InstanceClaimer;
 import dev.durablesql.engine.claim.WakeSignal;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +23,8 @@ public final class ClaimLoop implements AutoCloseable {
   private final Duration pollInterval;
   private final Thread thread;
   private volatile boolean running = true;
+  private Optional<Instant> nextDue = Optional.empty();
+  private Instant nextDueAskedAt = Instant.MIN;
 
   public ClaimLoop(
       Dispatcher dispatcher, InstanceClaimer claimer, WakeSignal wake, Duration pollInterval) {
@@ -40,8 +43,8 @@ public final class ClaimLoop implements AutoCloseable {
     Duration backoff = pollInterval;
     while (running) {
       try {
-        while (running && dispatcher.dispatchOnce() > 0) {
-          // Claimed a batch; there may be more.
+        while (running && dispatcher.dispatchOnce()) {
+          // Claimed a full batch; there may be more.
         }
         backoff = pollInterval;
         // At capacity, due instances cannot be taken anyway: wait for a running one to end (it
@@ -72,8 +75,16 @@ public final class ClaimLoop implements AutoCloseable {
    * sooner, so that timers fire on time rather than up to a poll interval late.
    */
   private Duration untilNextDue() {
-    return claimer
-        .nextDue()
+    Instant now = Instant.now();
+    // Asked again only when a NOTIFY or a parked instance may have changed it, when the answer
+    // is a poll interval old (another engine's timers), or when it has passed.
+    if (wake.takeDueTimesChanged()
+        || now.isAfter(nextDueAskedAt.plus(pollInterval))
+        || nextDue.filter(due -> !due.isAfter(now)).isPresent()) {
+      nextDue = claimer.nextDue();
+      nextDueAskedAt = now;
+    }
+    return nextDue
         .map(due -> Duration.between(Instant.now(), due))
         .filter(wait -> wait.compareTo(pollInterval) < 0)
         .map(wait -> wait.isNegative() ? Duration.ZERO : wait)

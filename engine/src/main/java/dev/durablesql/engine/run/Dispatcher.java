@@ -33,6 +33,14 @@ public final class Dispatcher {
   private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private final int claimBatchSize;
+
+  /**
+   * Whether due instances may be waiting for capacity: the last claim filled its batch or found no
+   * capacity. Only then does an ending instance wake the claim loop; otherwise a claim would find
+   * nothing, and new work announces itself by NOTIFY.
+   */
+  private volatile boolean backlog = true;
+
   private final ExecutorService threads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("df-instance-", 0).factory());
 
@@ -51,11 +59,18 @@ public final class Dispatcher {
     this.claimBatchSize = claimBatchSize;
   }
 
-  /** Claims up to the number of free permits and starts them; returns how many started. */
-  public int dispatchOnce() {
+  /**
+   * Claims up to the number of free permits and starts them.
+   *
+   * @return whether more may be due: the batch came back full, so claiming again may find more
+   */
+  public boolean dispatchOnce() {
+    // Set before reading the permits: an instance that ends meanwhile either leaves its permit
+    // for this read or sees the flag and wakes the loop, so no wake-up is lost.
+    backlog = true;
     int free = Math.min(permits.availablePermits(), claimBatchSize);
     if (free == 0) {
-      return 0;
+      return false;
     }
     List<ClaimedInstance> claimed = claimer.claim(free);
     for (ClaimedInstance instance : claimed) {
@@ -63,7 +78,9 @@ public final class Dispatcher {
       held.add(instance.id());
       threads.execute(() -> run(instance));
     }
-    return claimed.size();
+    boolean full = claimed.size() == free;
+    backlog = full;
+    return full;
   }
 
   /** Whether a claim could start another instance now. */
@@ -73,7 +90,9 @@ public final class Dispatcher {
 
   private void run(ClaimedInstance instance) {
     try {
-      runner.run(instance);
+      if (runner.run(instance)) {
+        wake.signalDueTimes(); // parked until a timer the claim loop may have to wake for
+      }
     } catch (LeaseLostException e) {
       log.warn("{}", e.getMessage());
     } catch (InterruptedException e) {
@@ -89,10 +108,13 @@ public final class Dispatcher {
           RETRY_AFTER_ERROR,
           e);
       releaseQuietly(instance, RETRY_AFTER_ERROR);
+      wake.signalDueTimes();
     } finally {
       held.remove(instance.id());
       permits.release();
-      wake.signal(); // capacity is free: look for more work now
+      if (backlog) {
+        wake.signal(); // capacity is free and work may be waiting for it: claim now
+      }
     }
   }
 

@@ -58,11 +58,13 @@ public final class InstanceRunner {
   /**
    * Runs the instance until it ends, or until the engine stops (then it is released for another
    * claim).
+   *
+   * @return whether the instance parked until a timer or a signal
    */
-  public void run(ClaimedInstance claim) throws InterruptedException {
+  public boolean run(ClaimedInstance claim) throws InterruptedException {
     Optional<LoadedInstance> loaded = store.load(claim.id());
     if (loaded.isEmpty()) {
-      return; // The row is gone (deleted with its claim row); nothing to do.
+      return false; // The row is gone (deleted with its claim row); nothing to do.
     }
     LoadedInstance instance = loaded.get();
     if (instance.isTerminal()) {
@@ -70,14 +72,14 @@ public final class InstanceRunner {
         store.stampCancelled(claim);
       }
       store.finish(claim, instance.status());
-      return;
+      return false;
     }
     Optional<String> refusal = refusal(instance);
     if (refusal.isPresent()) {
       log.warn("Instance {} cannot run: {}", instance.id(), refusal.get());
       store.recordEvent(instance.id(), "load_failed: " + refusal.get(), null);
       store.finish(claim, "failed");
-      return;
+      return false;
     }
     store.markRunning(claim);
     if (claim.epoch() > 1) {
@@ -109,6 +111,7 @@ public final class InstanceRunner {
           };
       if (outcome instanceof Outcome.Suspended suspended) {
         store.suspend(claim, suspended.wakeAt());
+        return true;
       } else {
         store.finish(claim, ended);
       }
@@ -123,6 +126,7 @@ public final class InstanceRunner {
       Tracing.end(span, ended, Optional.empty());
       running.unregister(execution);
     }
+    return false;
   }
 
   /** Why the instance may not run at all (R-EXEC-4, R-SEC-7), if it may not. */

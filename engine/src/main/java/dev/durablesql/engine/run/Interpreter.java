@@ -65,6 +65,12 @@ final class Interpreter {
   private static final Set<String> TIMED_COMPOUNDS =
       Set.of("THEN", "IF", "JOIN", "RACE", "LOOP", "MAP");
 
+  /**
+   * Compound nodes whose completion is a status mark (written in the background): after a crash
+   * they complete again at once from their children's checkpoints.
+   */
+  private static final Set<String> MARKED_COMPLETIONS = Set.of("THEN", "IF", "JOIN");
+
   /** R-SUB-13: named, but never stored under that name. */
   private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
 
@@ -334,6 +340,10 @@ final class Interpreter {
       GraphNode node, Scope scope, String status, String result, boolean json, boolean broke) {
     if (maps.isBodyNode(node.id())) {
       maps.write(node.id(), scope.stamp(), status, result, json, broke);
+    } else if (status.equals("running")
+        || (status.equals("completed") && !broke && MARKED_COMPLETIONS.contains(node.type()))) {
+      // Re-derived from the checkpoints after a crash, so written in the background, in batches.
+      store.markNode(claim, node.id(), status, result, scope.stamp(), json);
     } else {
       store.writeNode(claim, node.id(), status, result, scope.stamp(), json, broke);
     }

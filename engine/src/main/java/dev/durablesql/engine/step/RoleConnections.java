@@ -1,15 +1,19 @@
 package dev.durablesql.engine.step;
 
 import static java.util.Objects.requireNonNull;
+import static java.util.stream.Collectors.joining;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool;
 import dev.durablesql.engine.metrics.PoolMeters;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,9 +45,8 @@ public final class RoleConnections implements AutoCloseable {
   static final String RESET =
       "RESET ALL; CLOSE ALL; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all();"
           + " DISCARD SEQUENCES; DISCARD TEMP;"
-          + " DO $reset$ DECLARE n text; BEGIN FOR n IN SELECT name FROM"
-          + " pg_catalog.pg_prepared_statements WHERE from_sql LOOP"
-          + " EXECUTE pg_catalog.format('DEALLOCATE %I', n); END LOOP; END $reset$";
+          + " SELECT pg_catalog.quote_ident(name) FROM pg_catalog.pg_prepared_statements"
+          + " WHERE from_sql";
 
   private final String jdbcUrl;
   private final int maxUserConnections;
@@ -313,6 +316,36 @@ public final class RoleConnections implements AutoCloseable {
     pools.clear();
   }
 
+  /**
+   * Resets the session (see {@link #RESET}). The names of statements the step prepared with SQL
+   * PREPARE come back with the reset, and only when there are some does a second round trip
+   * deallocate them (a DO block looping over them every time cost more than the rest of the reset).
+   */
+  static void reset(Connection connection) throws SQLException {
+    List<String> prepared = new ArrayList<>();
+    try (Statement reset = connection.createStatement()) {
+      boolean rows = reset.execute(RESET);
+      while (rows || reset.getUpdateCount() != -1) {
+        if (rows) {
+          // The names are the last result (the advisory unlock's boolean comes before).
+          prepared.clear();
+          try (ResultSet names = reset.getResultSet()) {
+            while (names.next()) {
+              prepared.add(names.getString(1));
+            }
+          }
+        }
+        rows = reset.getMoreResults();
+      }
+    }
+    if (!prepared.isEmpty()) {
+      try (Statement deallocate = connection.createStatement()) {
+        deallocate.execute(
+            prepared.stream().map(name -> "DEALLOCATE " + name).collect(joining("; ")));
+      }
+    }
+  }
+
   /** A borrowed step connection; closing it resets the session and frees the slot. */
   public static final class StepConnection implements AutoCloseable {
     private final Connection connection;
@@ -331,15 +364,19 @@ public final class RoleConnections implements AutoCloseable {
 
     @Override
     public void close() {
+      // The reset is a round trip the step's outcome does not wait for: the connection goes back
+      // to the pool (and its slot is freed) when it is done, and until then no step can borrow it.
+      Thread.ofVirtual().name("df-step-reset").start(this::resetAndReturn);
+    }
+
+    private void resetAndReturn() {
       try {
         if (!connection.isClosed()) {
           if (!connection.getAutoCommit()) {
             connection.rollback();
             connection.setAutoCommit(true);
           }
-          try (Statement reset = connection.createStatement()) {
-            reset.execute(RESET);
-          }
+          reset(connection);
         }
       } catch (SQLException e) {
         // A session we cannot reset must not serve another step.

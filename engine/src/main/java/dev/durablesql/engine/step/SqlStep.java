@@ -146,7 +146,8 @@ public final class SqlStep {
             "54000");
       }
       try (PreparedStatement statement =
-          connection.prepareStatement("SELECT df_engine.checkpoint_map_rows(?, ?, ?, ?, ?, ?)")) {
+          connection.prepareStatement(
+              "SELECT df_engine.checkpoint_map_rows(?, ?, ?, ?, ?, ?); COMMIT")) {
         statement.setString(1, target.claim().id());
         statement.setString(2, target.nodeId());
         statement.setObject(3, target.claim().leaseToken());
@@ -378,8 +379,12 @@ public final class SqlStep {
 
   private static void checkpoint(Connection connection, Target target, String output)
       throws SQLException {
+    // The COMMIT travels with the checkpoint: one round trip. Should the checkpoint fail, the
+    // server skips the COMMIT and the caller rolls back; the driver sees the transaction ended,
+    // so the caller's commit() sends nothing more.
     try (PreparedStatement statement =
-        connection.prepareStatement("SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?)")) {
+        connection.prepareStatement(
+            "SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?); COMMIT")) {
       statement.setString(1, target.claim().id());
       statement.setString(2, target.nodeId());
       statement.setObject(3, target.claim().leaseToken());

@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -23,10 +24,50 @@ public final class InstanceStore {
 
   private final DataSource dataSource;
   private final String engineName;
+  private final NodeMarks marks;
 
-  public InstanceStore(DataSource dataSource, String engineName) {
+  /**
+   * @param marks where status marks that need no durability go (running stamps, compound
+   *     completions); they are written before anything that ends a claim
+   */
+  public InstanceStore(DataSource dataSource, String engineName, NodeMarks marks) {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
     this.engineName = requireNonNull(engineName, "engineName is null");
+    this.marks = requireNonNull(marks, "marks is null");
+  }
+
+  /**
+   * Queues a status mark that needs no durability: a node's {@code running} stamp or a compound
+   * node's completion ({@link NodeMarks}). A lost lease shows at the next checkpoint instead.
+   */
+  public void markNode(
+      ClaimedInstance claim,
+      String nodeId,
+      String status,
+      String result,
+      String stamp,
+      boolean resultIsJson) {
+    marks.mark(claim, nodeId, status, result, stamp, resultIsJson);
+  }
+
+  /**
+   * Takes the instance's queued marks, to be written before a write that must come after them.
+   * Called before borrowing a connection: it may wait for the mark writer, which needs one too.
+   */
+  private List<NodeMarks.Mark> pendingMarks(ClaimedInstance claim) {
+    try {
+      return marks.takeFor(claim.id());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while writing the marks of " + claim.id(), e);
+    }
+  }
+
+  private static void writeMarks(Connection connection, List<NodeMarks.Mark> pending)
+      throws SQLException {
+    if (!pending.isEmpty()) {
+      NodeMarks.write(connection, pending);
+    }
   }
 
   /**
@@ -223,12 +264,23 @@ public final class InstanceStore {
    * cancel arrived since the claim, it stays due now instead.
    */
   public void suspend(ClaimedInstance claim, Optional<java.time.Instant> wakeAt) {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
-                    + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
-                    + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
+      suspend(connection, claim, wakeAt);
+    } catch (SQLException e) {
+      throw new IllegalStateException("suspend instance " + claim.id(), e);
+    }
+  }
+
+  private static void suspend(
+      Connection connection, ClaimedInstance claim, Optional<java.time.Instant> wakeAt)
+      throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
+                + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
+                + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
       statement.setLong(1, claim.wakeSeq());
       statement.setTimestamp(2, wakeAt.map(java.sql.Timestamp::from).orElse(null));
       statement.setString(3, claim.id());
@@ -236,18 +288,12 @@ public final class InstanceStore {
       if (statement.executeUpdate() == 0) {
         throw new LeaseLostException(claim.id());
       }
-    } catch (SQLException e) {
-      throw new IllegalStateException("suspend instance " + claim.id(), e);
     }
   }
 
   /** pending → running (R-EXEC-5); a no-op for any other status. */
   public void markRunning(ClaimedInstance claim) {
-    update(
-        claim,
-        "UPDATE df.instances SET status = 'running', updated_at = now()"
-            + " WHERE id = ? AND status = 'pending'",
-        claim.id());
+    marks.mark(claim, null, "running", null, null, false);
   }
 
   /**
@@ -255,6 +301,12 @@ public final class InstanceStore {
    * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
    */
   public void stampCancelled(ClaimedInstance claim) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
+    } catch (SQLException e) {
+      throw new IllegalStateException("write the status marks of " + claim.id(), e);
+    }
     update(
         claim,
         "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
@@ -274,7 +326,9 @@ public final class InstanceStore {
    * failed with {@code text} (R-DIFF-9).
    */
   public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
       execute(
           connection,
           "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
@@ -296,21 +350,30 @@ public final class InstanceStore {
     if (nodeIds.isEmpty()) {
       return;
     }
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement(
-                "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text),"
-                    + " updated_at = now() WHERE instance_id = ? AND status = 'running'"
-                    + " AND id = ANY (?::varchar[])"
-                    + FENCE)) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
+      stampRunning(connection, claim, nodeIds, text);
+    } catch (SQLException e) {
+      throw new IllegalStateException("stamp the running nodes of instance " + claim.id(), e);
+    }
+  }
+
+  private static void stampRunning(
+      Connection connection, ClaimedInstance claim, java.util.Set<String> nodeIds, String text)
+      throws SQLException {
+    try (PreparedStatement statement =
+        connection.prepareStatement(
+            "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text),"
+                + " updated_at = now() WHERE instance_id = ? AND status = 'running'"
+                + " AND id = ANY (?::varchar[])"
+                + FENCE)) {
       statement.setString(1, text);
       statement.setString(2, claim.id());
       statement.setArray(3, connection.createArrayOf("varchar", nodeIds.toArray()));
       statement.setString(4, claim.id());
       statement.setObject(5, claim.leaseToken());
       statement.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException("stamp the running nodes of instance " + claim.id(), e);
     }
   }
 
@@ -339,14 +402,24 @@ public final class InstanceStore {
    * claim row, in one transaction.
    */
   public void finish(ClaimedInstance claim, String status) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    // The instance's last marks (its root's completion, typically) go in the same round trip.
+    String sql = pending.isEmpty() ? FINISH : NodeMarks.WRITE + "; " + FINISH;
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement =
-            connection.prepareStatement("SELECT df_engine.finish_instance(?, ?, ?, ?)")) {
-      statement.setString(1, claim.id());
-      statement.setObject(2, claim.leaseToken());
-      statement.setString(3, status);
-      statement.setString(4, engineName);
-      try (ResultSet row = statement.executeQuery()) {
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      int parameter = 1;
+      if (!pending.isEmpty()) {
+        statement.setString(parameter++, NodeMarks.json(pending));
+      }
+      statement.setString(parameter++, claim.id());
+      statement.setObject(parameter++, claim.leaseToken());
+      statement.setString(parameter++, status);
+      statement.setString(parameter, engineName);
+      statement.execute();
+      if (!pending.isEmpty() && !statement.getMoreResults()) {
+        throw new SQLException("finish_instance returned no result");
+      }
+      try (ResultSet row = statement.getResultSet()) {
         row.next();
         requireFenced(claim, row.getBoolean(1) ? 1 : 0);
       }
@@ -354,6 +427,8 @@ public final class InstanceStore {
       throw new IllegalStateException("finish instance " + claim.id() + " as " + status, e);
     }
   }
+
+  private static final String FINISH = "SELECT df_engine.finish_instance(?, ?, ?, ?)";
 
   /** Gives the instance back, due at once, for this or another engine to claim. */
   public void release(ClaimedInstance claim) {
@@ -365,7 +440,9 @@ public final class InstanceStore {
    * failing instance does not spin).
    */
   public void release(ClaimedInstance claim, java.time.Duration delay) {
+    List<NodeMarks.Mark> pending = pendingMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
       execute(
           connection,
           "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token = NULL,"

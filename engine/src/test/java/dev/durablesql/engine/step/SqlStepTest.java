@@ -98,7 +98,8 @@ class SqlStepTest {
 
   private static void expireLease(String id) throws Exception {
     workflows.queryAsSuperuser(
-        "UPDATE df_engine.runs SET lease_until = now() - interval '1 second' WHERE instance_id = ?"
+        "UPDATE df_engine.runs SET lease_until = now() - interval '1 second',"
+            + " wake_at = now() - interval '1 second' WHERE instance_id = ?"
             + " RETURNING 1",
         id);
   }
