@@ -31,7 +31,7 @@ final class BenchCommand implements Callable<Integer> {
       defaultValue = "all",
       description =
           "W1, W2, W2-join, W2-map, W3, idle, takeover, fairness, activity-overhead (the activity"
-              + " pipeline per call) or all: W3, W1 and W2, the shared workloads"
+              + " pipeline per call) or all: W1, W2 and W3, the shared workloads"
               + " (default: ${DEFAULT-VALUE}).")
   String workload;
 

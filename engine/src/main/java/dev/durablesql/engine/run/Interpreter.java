@@ -239,15 +239,16 @@ final class Interpreter {
     Thread timer =
         Thread.ofVirtual()
             .name("df-timeout-" + node.id())
-            .start(() -> {
-              try {
-                Thread.sleep(timeout);
-                expired.set(true);
-                timed.cancel();
-              } catch (InterruptedException e) {
-                // The node ended first.
-              }
-            });
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(timeout);
+                    expired.set(true);
+                    timed.cancel();
+                  } catch (InterruptedException e) {
+                    // The node ended first.
+                  }
+                });
     try {
       return dispatch(node, scope, retry, childLoop, timed);
     } catch (BranchCancelled e) {
@@ -617,17 +618,18 @@ final class Interpreter {
       children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
       tokens[i] = cancellation.child();
       running.add(
-          branches.submit(() -> {
-            Object result;
-            try {
-              result = execute(roots[index], children[index], retry, true, tokens[index]);
-            } catch (BranchCancelled e) {
-              result = e;
-            } catch (RuntimeException | InterruptedException e) {
-              result = e;
-            }
-            finished.add(Map.entry(index, result));
-          }));
+          branches.submit(
+              () -> {
+                Object result;
+                try {
+                  result = execute(roots[index], children[index], retry, true, tokens[index]);
+                } catch (BranchCancelled e) {
+                  result = e;
+                } catch (RuntimeException | InterruptedException e) {
+                  result = e;
+                }
+                finished.add(Map.entry(index, result));
+              }));
     }
     Outcome.Suspended waiting = null;
     for (int received = 0; received < 2; received++) {
