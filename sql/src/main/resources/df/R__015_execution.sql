@@ -70,7 +70,8 @@ BEGIN
                    THEN jsonb_build_object('map', n.status_details -> 'map') ELSE '{}'::jsonb END,
          updated_at = now()
    WHERE n.instance_id = p_instance_id AND n.id = p_node_id
-     AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
+     AND (n.status_details ->> 'execution_id' IS NULL OR n.status_details ->> 'execution_id' = p_stamp
+          OR df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp));
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
@@ -82,6 +83,9 @@ BEGIN
   RETURN 1;
 END
 $$;
+
+-- (Each stamp check below tries the common cases, no stamp yet or the same one, before calling
+-- stamp_accepts, a PL/pgSQL function.)
 
 -- Many status marks at once, from the engine's mark writer (engine/store/NodeMarks.java): running
 -- stamps, completions of compound nodes, and an instance's pending -> running (node_id null), of any
@@ -118,7 +122,8 @@ BEGIN
              updated_at = now()
         FROM marks
        WHERE marks.node_id IS NOT NULL AND n.instance_id = marks.instance_id AND n.id = marks.node_id
-         AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', marks.stamp)
+         AND (n.status_details ->> 'execution_id' IS NULL OR n.status_details ->> 'execution_id' = marks.stamp
+              OR df_engine.stamp_accepts(n.status_details ->> 'execution_id', marks.stamp))
          AND NOT (marks.status = 'running' AND n.status IN ('completed', 'failed')
                   AND n.status_details ->> 'execution_id' IS NOT DISTINCT FROM marks.stamp)
       RETURNING n.instance_id, n.id, marks.status, marks.result)
@@ -170,7 +175,8 @@ BEGIN
        SET status = 'completed', result = p_output::jsonb,
            status_details = jsonb_build_object('execution_id', p_stamp), updated_at = now()
      WHERE n.instance_id = p_instance_id AND n.id = p_node_id
-       AND df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp);
+       AND (n.status_details ->> 'execution_id' IS NULL OR n.status_details ->> 'execution_id' = p_stamp
+          OR df_engine.stamp_accepts(n.status_details ->> 'execution_id', p_stamp));
     INSERT INTO df_engine.node_outputs (instance_id, node_id, output, broke)
     VALUES (p_instance_id, p_node_id, p_output, false)
     ON CONFLICT (instance_id, node_id) DO UPDATE SET output = EXCLUDED.output, broke = false;
