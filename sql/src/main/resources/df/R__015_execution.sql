@@ -244,9 +244,33 @@ BEGIN
          completed_at = CASE WHEN p_status = 'completed' THEN now() END
    WHERE i.id = p_instance_id AND i.status NOT IN ('completed', 'failed', 'cancelled');
   INSERT INTO df_engine.events (instance_id, engine, kind) VALUES (p_instance_id, p_engine, 'instance_' || p_status);
-  PERFORM pg_notify('df_done', p_instance_id || ':' || p_status);
+  -- The status the instance has now: a cancel that came first stays (R-DATA-7).
+  PERFORM pg_notify('df_done', p_instance_id || ':'
+                    || coalesce((SELECT i.status FROM df.instances i WHERE i.id = p_instance_id), p_status));
   RETURN true;
 END
 $$;
+
+-- The end of an instance whose last node is a SQL step (engine: SqlStep.InstanceEnd), called right
+-- after checkpoint_step on the step's own connection, as the submitting role, in the step's
+-- transaction: the THEN nodes above the step complete with its output (p_marks, as write_nodes reads
+-- them) and the instance ends completed, all in the step's commit. Like checkpoint_step it acts only
+-- for the holder of the current lease token, which no user can read.
+CREATE OR REPLACE FUNCTION df_engine.finish_in_step(
+    p_instance_id text, p_lease_token uuid, p_engine text, p_marks jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  PERFORM df_engine.write_nodes(p_marks);
+  IF NOT df_engine.finish_instance(p_instance_id, p_lease_token, 'completed', p_engine) THEN
+    RAISE EXCEPTION USING ERRCODE = 'DF001',
+      MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',
+                       p_instance_id);
+  END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION df_engine.finish_in_step(text, uuid, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION df_engine.finish_in_step(text, uuid, text, jsonb) TO PUBLIC;
 
 REVOKE ALL ON FUNCTION df_engine.finish_instance(text, uuid, text, text) FROM PUBLIC;

@@ -89,19 +89,19 @@ public final class InstanceRunner {
     Span span = tracing.startInstance(instance.id(), instance.role().orElse("?"), claim.epoch());
     String ended = "interrupted";
     try {
-      Outcome outcome =
+      Interpreter interpreter =
           new Interpreter(
-                  claim,
-                  instance,
-                  store,
-                  scopes,
-                  sqlStep,
-                  activities,
-                  tracing,
-                  span,
-                  stopping,
-                  execution)
-              .run(defaultRetry);
+              claim,
+              instance,
+              store,
+              scopes,
+              sqlStep,
+              activities,
+              tracing,
+              span,
+              stopping,
+              execution);
+      Outcome outcome = interpreter.run(defaultRetry);
       ended =
           switch (outcome) {
             case Outcome.Completed completed -> "completed";
@@ -109,7 +109,9 @@ public final class InstanceRunner {
             case Outcome.Suspended suspended -> "suspended";
             case Outcome.Broke broke -> "failed";
           };
-      if (outcome instanceof Outcome.Suspended suspended) {
+      if (outcome instanceof Outcome.Completed && interpreter.endedInStep()) {
+        store.discardMarks(claim); // Its last step's transaction ended it.
+      } else if (outcome instanceof Outcome.Suspended suspended) {
         store.suspend(claim, suspended.wakeAt());
         return true;
       } else {

@@ -95,6 +95,19 @@ final class Interpreter {
 
   private final MapRunner maps;
 
+  /** The step whose success ends the instance, if there is one (see {@link EndingStep}). */
+  private final Optional<EndingStep> ending;
+
+  private volatile boolean endedInStep;
+
+  /**
+   * A SQL step reached from the root through THEN nodes only (their right sides), with no name, no
+   * timeout and no other database on the way: when it completes, nothing else is left to run, so
+   * the instance ends in the step's own transaction (SqlStep.InstanceEnd) instead of a round trip
+   * of its own after it.
+   */
+  private record EndingStep(String stepId, List<String> thenNodeIds) {}
+
   Interpreter(
       ClaimedInstance claim,
       LoadedInstance instance,
@@ -122,6 +135,28 @@ final class Interpreter {
             instance.id(), instance.label().orElse(""), parseVariables(claim.varsJson()));
     this.maps =
         new MapRunner(claim, instance, store, scopes, sqlStep, variables, savedScopes, branches);
+    this.ending = endingStep(instance);
+  }
+
+  private static Optional<EndingStep> endingStep(LoadedInstance instance) {
+    List<String> thens = new java.util.ArrayList<>();
+    GraphNode node = instance.node(instance.rootNodeId());
+    while (node.type().equals("THEN")
+        && node.resultName().isEmpty()
+        && instance.policy(node.id()).timeout().isEmpty()
+        && node.right().isPresent()) {
+      thens.add(node.id());
+      node = instance.node(node.right().get());
+    }
+    if (!node.type().equals("SQL") || instance.database().isPresent()) {
+      return Optional.empty();
+    }
+    return Optional.of(new EndingStep(node.id(), thens));
+  }
+
+  /** Whether the instance already ended, completed, in its last step's transaction. */
+  boolean endedInStep() {
+    return endedInStep;
   }
 
   /** Runs the graph from its root in the instance's root scope. */
@@ -239,16 +274,15 @@ final class Interpreter {
     Thread timer =
         Thread.ofVirtual()
             .name("df-timeout-" + node.id())
-            .start(
-                () -> {
-                  try {
-                    Thread.sleep(timeout);
-                    expired.set(true);
-                    timed.cancel();
-                  } catch (InterruptedException e) {
-                    // The node ended first.
-                  }
-                });
+            .start(() -> {
+              try {
+                Thread.sleep(timeout);
+                expired.set(true);
+                timed.cancel();
+              } catch (InterruptedException e) {
+                // The node ended first.
+              }
+            });
     try {
       return dispatch(node, scope, retry, childLoop, timed);
     } catch (BranchCancelled e) {
@@ -387,6 +421,10 @@ final class Interpreter {
     }
     Attempts spent = instance.attempts(node.id()).under(scope.stamp());
     Optional<String> name = node.resultName().filter(n -> !UNNAMED_TYPES.contains(node.type()));
+    Optional<SqlStep.InstanceEnd> end =
+        ending
+            .filter(e -> e.stepId().equals(node.id()) && scope.id().equals(instance.id()))
+            .map(e -> new SqlStep.InstanceEnd(e.thenNodeIds(), store.engineName()));
     Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
     Optional<String> traceparent = Tracing.traceparent(span);
     StepOutcome step = null;
@@ -403,7 +441,8 @@ final class Interpreter {
                   instance.policy(node.id()).timeout(),
                   scope.key(),
                   name,
-                  traceparent.map(value -> "durable-sql trace=" + value.substring(3, 35))),
+                  traceparent.map(value -> "durable-sql trace=" + value.substring(3, 35)),
+                  end),
               // The trace context travels with the statement, for pg_stat_activity and logs.
               traceparent.map(value -> "/* traceparent='" + value + "' */ " + sql).orElse(sql),
               retry,
@@ -417,7 +456,9 @@ final class Interpreter {
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> {
-        // The checkpoint already wrote the node and its named result, in the step's transaction.
+        // The checkpoint already wrote the node and its named result, in the step's transaction
+        // (and, for the instance's last step, the instance's end).
+        endedInStep = end.isPresent();
         name.ifPresent(n -> scope.results().put(n, completed.output()));
         markFinished(node, scope, "completed", completed.output(), false);
         yield new Outcome.Completed(completed.output());
@@ -618,18 +659,17 @@ final class Interpreter {
       children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
       tokens[i] = cancellation.child();
       running.add(
-          branches.submit(
-              () -> {
-                Object result;
-                try {
-                  result = execute(roots[index], children[index], retry, true, tokens[index]);
-                } catch (BranchCancelled e) {
-                  result = e;
-                } catch (RuntimeException | InterruptedException e) {
-                  result = e;
-                }
-                finished.add(Map.entry(index, result));
-              }));
+          branches.submit(() -> {
+            Object result;
+            try {
+              result = execute(roots[index], children[index], retry, true, tokens[index]);
+            } catch (BranchCancelled e) {
+              result = e;
+            } catch (RuntimeException | InterruptedException e) {
+              result = e;
+            }
+            finished.add(Map.entry(index, result));
+          }));
     }
     Outcome.Suspended waiting = null;
     for (int received = 0; received < 2; received++) {

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.durablesql.activities.sql.RowsEncoder;
 import dev.durablesql.engine.claim.ClaimedInstance;
 import dev.durablesql.engine.store.LeaseLostException;
+import dev.durablesql.engine.store.NodeMarks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -45,8 +46,10 @@ public final class SqlStep {
       Optional<Duration> timeout,
       String scopeId,
       Optional<String> resultName,
-      Optional<String> applicationName) {
+      Optional<String> applicationName,
+      Optional<InstanceEnd> end) {
     public Target {
+      requireNonNull(end, "end is null");
       requireNonNull(applicationName, "applicationName is null");
       requireNonNull(scopeId, "scopeId is null");
       requireNonNull(resultName, "resultName is null");
@@ -80,7 +83,23 @@ public final class SqlStep {
           timeout,
           scopeId,
           resultName,
+          Optional.empty(),
           Optional.empty());
+    }
+  }
+
+  /**
+   * The step is the last thing its instance does: the instance ends, completed, in the step's own
+   * transaction (the skeleton's shape: step, checkpoint and completion in one commit), and the THEN
+   * nodes above it complete with its output.
+   *
+   * @param thenNodeIds the THEN nodes from the root down to the step, which complete with it
+   * @param engineName the engine, for the instance's event log
+   */
+  public record InstanceEnd(java.util.List<String> thenNodeIds, String engineName) {
+    public InstanceEnd {
+      thenNodeIds = java.util.List.copyOf(thenNodeIds);
+      requireNonNull(engineName, "engineName is null");
     }
   }
 
@@ -384,7 +403,11 @@ public final class SqlStep {
     // so the caller's commit() sends nothing more.
     try (PreparedStatement statement =
         connection.prepareStatement(
-            "SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?); COMMIT")) {
+            "SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?); "
+                + (target.end().isPresent()
+                    ? "SELECT df_engine.finish_in_step(?, ?, ?, ?::jsonb); "
+                    : "")
+                + "COMMIT")) {
       statement.setString(1, target.claim().id());
       statement.setString(2, target.nodeId());
       statement.setObject(3, target.claim().leaseToken());
@@ -392,6 +415,26 @@ public final class SqlStep {
       statement.setString(5, target.stamp());
       statement.setString(6, target.scopeId());
       statement.setString(7, target.resultName().orElse(null));
+      if (target.end().isPresent()) {
+        InstanceEnd end = target.end().get();
+        statement.setString(8, target.claim().id());
+        statement.setObject(9, target.claim().leaseToken());
+        statement.setString(10, end.engineName());
+        statement.setString(
+            11,
+            NodeMarks.json(
+                end.thenNodeIds().stream()
+                    .map(id ->
+                        new NodeMarks.Mark(
+                            target.claim().id(),
+                            target.claim().leaseToken(),
+                            id,
+                            "completed",
+                            output,
+                            target.stamp(),
+                            true))
+                    .toList()));
+      }
       statement.execute();
     }
   }

@@ -36,6 +36,18 @@ public final class InstanceStore {
     this.marks = requireNonNull(marks, "marks is null");
   }
 
+  public String engineName() {
+    return engineName;
+  }
+
+  /**
+   * Drops the instance's queued marks: it ended in its last step's transaction, which wrote what
+   * they would have (and they would find its claim gone).
+   */
+  public void discardMarks(ClaimedInstance claim) {
+    pendingMarks(claim);
+  }
+
   /**
    * Queues a status mark that needs no durability: a node's {@code running} stamp or a compound
    * node's completion ({@link NodeMarks}). A lost lease shows at the next checkpoint instead.

@@ -127,14 +127,13 @@ public final class NodeMarks implements AutoCloseable {
     List<Mark> taken = new ArrayList<>();
     lock.lock();
     try {
-      queue.removeIf(
-          mark -> {
-            if (mark.instanceId().equals(instanceId)) {
-              taken.add(mark);
-              return true;
-            }
-            return false;
-          });
+      queue.removeIf(mark -> {
+        if (mark.instanceId().equals(instanceId)) {
+          taken.add(mark);
+          return true;
+        }
+        return false;
+      });
       while (inFlight.containsKey(instanceId)) {
         written.await();
       }

@@ -50,6 +50,32 @@ class StatusMarksTest {
   }
 
   @Test
+  void anInstanceWhoseLastNodeIsAStepEndsInThatStepsTransaction() throws Exception {
+    Workflows workflows = new Workflows(postgres);
+    try (Engine engine = Engine.start(postgres.engineConfig("ending-engine"))) {
+      String id =
+          workflows.start(ALICE, "df.seq(df.seq('SELECT 1', 'SELECT 2'), 'SELECT 3 AS last')");
+
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+      assertThat(workflows.result(id)).isEqualTo("{\"rows\": [{\"last\": 3}], \"row_count\": 1}");
+      // The last step's row, the root THEN above it and the instance's end share one commit.
+      assertThat(
+              workflows.queryAsSuperuser(
+                  "SELECT count(DISTINCT n.xmin::text)::text || ' ' || bool_and(n.xmin = i.xmin)::text"
+                      + " FROM df.nodes n JOIN df.instances i ON i.id = n.instance_id"
+                      + " WHERE n.instance_id = ? AND (n.id = i.root_node OR n.query = 'SELECT 3 AS last')",
+                  id))
+          .isEqualTo("1 true");
+      assertThat(
+              workflows.queryAsSuperuser(
+                  "SELECT string_agg(kind, ',') FROM df_engine.events WHERE instance_id = ?"
+                      + " AND kind LIKE 'instance_%'",
+                  id))
+          .isEqualTo("instance_completed");
+    }
+  }
+
+  @Test
   void aRunningMarkThatArrivesAfterTheCheckpointLeavesTheNodeCompleted() throws SQLException {
     Workflows workflows = new Workflows(postgres);
     String id = workflows.start(ALICE, literal("SELECT 1"));
