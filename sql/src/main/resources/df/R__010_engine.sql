@@ -34,12 +34,13 @@ $$;
 CREATE OR REPLACE FUNCTION df_engine.render_node(p_node jsonb, p_parameter text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+  -- The stack: each entry is text to write (s_text) followed by a node to render (s_node), either
+  -- of which may be NULL.
   s_node jsonb[] := ARRAY[p_node];
   s_text text[] := ARRAY[NULL::text];
   v_top integer := 1;
   v_out text[] := '{}';
   v jsonb;
-  v_lit text;
   v_type text;
   v_tail text;
   v_extras jsonb;
@@ -47,15 +48,35 @@ DECLARE
   v_policy text;
   i integer;
 BEGIN
+  IF p_node IS NULL THEN
+    RAISE EXCEPTION 'Invalid Durofut JSON in %: a nested node has no node_type', p_parameter;
+  END IF;
   WHILE v_top > 0 LOOP
     v := s_node[v_top];
-    v_lit := s_text[v_top];
+    v_out := v_out || s_text[v_top];
     v_top := v_top - 1;
-    IF v_lit IS NOT NULL THEN
-      v_out := v_out || v_lit;
+    CONTINUE WHEN v IS NULL;
+    v_type := v->>'node_type';
+    -- The common node: a known type (->> gives a type name only for a JSON string), a string query
+    -- or none, object children or none, and none of the other fields. It renders as below; any
+    -- other node takes the checks one by one, in their order.
+    IF (v_type = ANY (df_engine.node_types())
+        AND NOT v ?| ARRAY['timeout_seconds', 'retry', 'result_name', 'extra_nodes', 'condition_node']
+        AND jsonb_typeof(coalesce(v->'query', '""')) = 'string'
+        AND jsonb_typeof(coalesce(v->'left_node', '{}')) = 'object'
+        AND jsonb_typeof(coalesce(v->'right_node', '{}')) = 'object') IS TRUE THEN
+      v_top := v_top + 1;
+      s_text[v_top] := CASE WHEN v ? 'query' THEN ',"query":' || (v->'query')::text || '}' ELSE '}' END;
+      s_node[v_top] := NULL;
+      IF v ? 'right_node' THEN
+        v_top := v_top + 1; s_text[v_top] := ',"right_node":'; s_node[v_top] := v->'right_node';
+      END IF;
+      IF v ? 'left_node' THEN
+        v_top := v_top + 1; s_text[v_top] := ',"left_node":'; s_node[v_top] := v->'left_node';
+      END IF;
+      v_out := v_out || ('{"node_type":' || (v->'node_type')::text);
       CONTINUE;
     END IF;
-    v_type := v->>'node_type';
     IF jsonb_typeof(v->'node_type') IS DISTINCT FROM 'string' THEN
       RAISE EXCEPTION 'Invalid Durofut JSON in %: a nested node has no node_type', p_parameter;
     END IF;
@@ -103,8 +124,8 @@ BEGIN
           IF jsonb_typeof(v_extras->i) <> 'object' THEN
             RAISE EXCEPTION 'Invalid Durofut JSON in %: extra_nodes entries must be Durofut JSON objects', p_parameter;
           END IF;
-          v_top := v_top + 1; s_text[v_top] := NULL; s_node[v_top] := v_extras->i;
-          v_top := v_top + 1; s_text[v_top] := CASE WHEN i = 0 THEN ',"extra_nodes":[' ELSE ',' END; s_node[v_top] := NULL;
+          v_top := v_top + 1;
+          s_text[v_top] := CASE WHEN i = 0 THEN ',"extra_nodes":[' ELSE ',' END; s_node[v_top] := v_extras->i;
         END LOOP;
       END IF;
     ELSIF jsonb_typeof(v_extras) <> 'null' THEN
@@ -112,8 +133,7 @@ BEGIN
     END IF;
     FOREACH v_key IN ARRAY ARRAY['condition_node', 'right_node', 'left_node'] LOOP
       IF jsonb_typeof(v->v_key) = 'object' THEN
-        v_top := v_top + 1; s_text[v_top] := NULL; s_node[v_top] := v->v_key;
-        v_top := v_top + 1; s_text[v_top] := ',"' || v_key || '":'; s_node[v_top] := NULL;
+        v_top := v_top + 1; s_text[v_top] := ',"' || v_key || '":'; s_node[v_top] := v->v_key;
       ELSIF jsonb_typeof(v->v_key) <> 'null' THEN
         RAISE EXCEPTION 'Invalid Durofut JSON in %: % of a % node must be a Durofut JSON object', p_parameter, v_key, v_type;
       END IF;

@@ -31,11 +31,19 @@ BEGIN
 END
 $$;
 
--- Auto-wrap of a composer parameter (R-DSL-5) behind the non-future guard (R-DSL-6).
+-- Auto-wrap of a composer parameter (R-DSL-5) behind the non-future guard (R-DSL-6). The same as
+-- check_non_future(p_input) followed by ensure_node(p_input, p_parameter), with both fast paths
+-- inline: only the four helper values can trip the guard, and text that does not start with '{'
+-- becomes a SQL node as sql_node writes it. Every composer call runs this, so it stays cheap.
 CREATE OR REPLACE FUNCTION df_engine.dsl_node(p_input text, p_parameter text) RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM df_engine.check_non_future(p_input);
+  IF p_input IN ('OK', 'completed', 'failed', 'cancelled') THEN
+    PERFORM df_engine.check_non_future(p_input);
+  END IF;
+  IF ltrim(p_input, E' \t\r\n') NOT LIKE '{%' THEN
+    RETURN '{"node_type":"SQL","query":' || to_json(p_input)::text || '}';
+  END IF;
   RETURN df_engine.ensure_node(p_input, p_parameter);
 END
 $$;
@@ -43,16 +51,18 @@ $$;
 -- Compact text of a JSON value: jsonb's own output without the blanks it puts after ':' and ','.
 -- Keys stay in jsonb order; blanks inside strings are kept.
 CREATE OR REPLACE FUNCTION df_engine.compact_json(p_value jsonb) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT pg_catalog.regexp_replace(p_value::text, '("(?:[^"\\]|\\.)*")|\s+', '\1', 'g')
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN regexp_replace(p_value::text, '("(?:[^"\\]|\\.)*")|\s+', '\1', 'g');
+END
 $$;
 
 -- A leaf node (SLEEP, BREAK, ...) whose query is the given configuration text.
 CREATE OR REPLACE FUNCTION df_engine.leaf_node(p_type text, p_query text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":' OPERATOR(pg_catalog.||) pg_catalog.to_json(p_type)::text
-         OPERATOR(pg_catalog.||) ',"query":' OPERATOR(pg_catalog.||) pg_catalog.to_json(p_query)::text
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":' || to_json(p_type)::text || ',"query":' || to_json(p_query)::text || '}';
+END
 $$;
 
 -- One value of a cron field (R-DIFF-4): a number or, in the month and day-of-week fields, a
@@ -235,16 +245,20 @@ $$;
 CREATE OR REPLACE FUNCTION df.sql(query text) RETURNS text
 LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM df_engine.check_non_future(query);
-  RETURN df_engine.sql_node(query);
+  IF query IN ('OK', 'completed', 'failed', 'cancelled') THEN
+    PERFORM df_engine.check_non_future(query);
+  END IF;
+  RETURN '{"node_type":"SQL","query":' || to_json(query)::text || '}';
 END
 $$;
 
 CREATE OR REPLACE FUNCTION df.seq(a text, b text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"THEN","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(a, 'a')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(b, 'b')
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"THEN","left_node":' || df_engine.dsl_node(a, 'a')
+         || ',"right_node":' || df_engine.dsl_node(b, 'b')
+         || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.as(fut text, name text) RETURNS text
@@ -313,49 +327,59 @@ $$;
 
 -- The value is a literal (never auto-wrapped); NULL breaks with a JSON null.
 CREATE OR REPLACE FUNCTION df.break(value text DEFAULT NULL) RETURNS text
-LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT df_engine.leaf_node('BREAK', '{"break_value":' OPERATOR(pg_catalog.||)
-         COALESCE(pg_catalog.to_json(value)::text, 'null') OPERATOR(pg_catalog.||) '}')
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN df_engine.leaf_node('BREAK', '{"break_value":' || COALESCE(to_json(value)::text, 'null') || '}');
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.if(condition text, then_branch text, else_branch text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"IF","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(then_branch, 'then_branch')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(else_branch, 'else_branch')
-         OPERATOR(pg_catalog.||) ',"condition_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(condition, 'condition')
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"IF","left_node":' || df_engine.dsl_node(then_branch, 'then_branch')
+         || ',"right_node":' || df_engine.dsl_node(else_branch, 'else_branch')
+         || ',"condition_node":' || df_engine.dsl_node(condition, 'condition')
+         || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.if_rows(result_name text, then_branch text, else_branch text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"IF","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(then_branch, 'then_branch')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(else_branch, 'else_branch')
-         OPERATOR(pg_catalog.||) ',"query":' OPERATOR(pg_catalog.||) pg_catalog.to_json(
-           '{"condition_type":"result_has_rows","result_name":' OPERATOR(pg_catalog.||)
-           pg_catalog.to_json(result_name)::text OPERATOR(pg_catalog.||) '}')::text
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"IF","left_node":' || df_engine.dsl_node(then_branch, 'then_branch')
+         || ',"right_node":' || df_engine.dsl_node(else_branch, 'else_branch')
+         || ',"query":'
+         || to_json('{"condition_type":"result_has_rows","result_name":' || to_json(result_name)::text || '}')::text
+         || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.join(a text, b text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"JOIN","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(a, 'a')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(b, 'b')
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"JOIN","left_node":' || df_engine.dsl_node(a, 'a')
+         || ',"right_node":' || df_engine.dsl_node(b, 'b')
+         || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.join3(a text, b text, c text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"JOIN","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(a, 'a')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(b, 'b')
-         OPERATOR(pg_catalog.||) ',"extra_nodes":[' OPERATOR(pg_catalog.||) df_engine.dsl_node(c, 'c')
-         OPERATOR(pg_catalog.||) ']}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"JOIN","left_node":' || df_engine.dsl_node(a, 'a')
+         || ',"right_node":' || df_engine.dsl_node(b, 'b')
+         || ',"extra_nodes":[' || df_engine.dsl_node(c, 'c')
+         || ']}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.race(a text, b text) RETURNS text
-LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT '{"node_type":"RACE","left_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(a, 'a')
-         OPERATOR(pg_catalog.||) ',"right_node":' OPERATOR(pg_catalog.||) df_engine.dsl_node(b, 'b')
-         OPERATOR(pg_catalog.||) '}'
+LANGUAGE plpgsql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN '{"node_type":"RACE","left_node":' || df_engine.dsl_node(a, 'a')
+         || ',"right_node":' || df_engine.dsl_node(b, 'b')
+         || '}';
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.wait_for_signal(name text, timeout_seconds integer DEFAULT NULL) RETURNS text
@@ -472,7 +496,9 @@ BEGIN
     RAISE EXCEPTION 'df.map(): rows_query cannot be empty'
       USING HINT = 'Pass the query whose rows the body runs for, e.g. ''SELECT id FROM orders''.';
   END IF;
-  PERFORM df_engine.check_non_future(rows_query);
+  IF rows_query IN ('OK', 'completed', 'failed', 'cancelled') THEN
+    PERFORM df_engine.check_non_future(rows_query);
+  END IF;
   IF max_parallel < 1 THEN
     RAISE EXCEPTION 'df.map(): max_parallel must be at least 1, was %', max_parallel;
   END IF;
@@ -520,14 +546,18 @@ $$;
 -- The functions behind the operators (§3.2, §4).
 
 CREATE OR REPLACE FUNCTION df.as_op(fut text, name text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT df.as(fut, name)
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN df.as(fut, name);
+END
 $$;
 
 -- A partial IF (R-OP-2): the operands stay raw text until !> completes it through df.if.
 CREATE OR REPLACE FUNCTION df.if_then_op(condition text, then_branch text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT pg_catalog.jsonb_build_object('_partial_if', true, 'condition', condition, 'then_branch', then_branch)::text
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN jsonb_build_object('_partial_if', true, 'condition', condition, 'then_branch', then_branch)::text;
+END
 $$;
 
 CREATE OR REPLACE FUNCTION df.if_else_op(partial_if text, else_branch text) RETURNS text
@@ -554,8 +584,10 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION df.loop_prefix_op(body text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
-  SELECT df.loop(body)
+LANGUAGE plpgsql IMMUTABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN df.loop(body);
+END
 $$;
 
 -- ---------------------------------------------------------------------------------------------------

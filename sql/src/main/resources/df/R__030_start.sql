@@ -25,7 +25,8 @@ BEGIN
     END;
   END IF;
   IF v IS NULL OR jsonb_typeof(v) <> 'object' OR jsonb_typeof(v->'node_type') IS DISTINCT FROM 'string' THEN
-    RETURN df_engine.sql_node(p_fut)::jsonb;
+    -- df_engine.sql_node(p_fut)::jsonb, built directly.
+    RETURN jsonb_build_object('node_type', 'SQL', 'query', p_fut);
   END IF;
   v_type := v->>'node_type';
   IF NOT v_type = ANY (df_engine.node_types()) THEN
@@ -412,6 +413,9 @@ DECLARE
   v_cond text;
   v_extra_ids text[];
   v_extras jsonb;
+  j_left jsonb;
+  j_right jsonb;
+  j_cond jsonb;
   i integer;
   v_instance_id text;
   v_constraint text;
@@ -423,8 +427,10 @@ BEGIN
     RAISE EXCEPTION 'df.start(transaction_mode => ''new'') cannot be called inside a workflow'
       USING HINT = 'Inside a workflow step, df.start in caller mode (the default) starts an independent instance.';
   END IF;
-  -- A value returned by df.setvar and friends is not a workflow (R-DSL-6); the DSL owns that check.
-  IF to_regprocedure('df_engine.check_non_future(text)') IS NOT NULL THEN
+  -- A value returned by df.setvar and friends is not a workflow (R-DSL-6); the DSL owns that check,
+  -- which only these four values can trip.
+  IF fut IN ('OK', 'completed', 'failed', 'cancelled')
+     AND to_regprocedure('df_engine.check_non_future(text)') IS NOT NULL THEN
     EXECUTE 'SELECT df_engine.check_non_future($1)' USING fut;
   END IF;
   IF v_key = '' THEN
@@ -453,8 +459,10 @@ BEGIN
   v_root := df_engine.parse_root(fut);
 
   -- 2. Target database.
-  IF v_database IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = v_database) THEN
-    RAISE EXCEPTION 'database "%" does not exist', v_database;
+  IF v_database IS NOT NULL THEN
+    IF NOT EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = v_database) THEN
+      RAISE EXCEPTION 'database "%" does not exist', v_database;
+    END IF;
   END IF;
 
   -- 3. Identity: the engine must be able to log in as this role to run its steps.
@@ -483,7 +491,19 @@ BEGIN
   -- them, as in "node\u005ftype") and escapes every quote inside strings.
   v_text := v_root::text;
   v_bound := greatest(1, (length(v_text) - length(replace(v_text, '"node_type"', ''))) / length('"node_type"'));
-  v_ids := df_engine.random_ids(least(v_bound, 10001));
+  IF v_bound <= 32 THEN
+    -- As many distinct random ids as df_engine.random_ids gives (the bound and four more), drawn
+    -- here without its query: most graphs are this small.
+    v_ids := '{}';
+    WHILE cardinality(v_ids) < v_bound + 4 LOOP
+      v_node_id := right(gen_random_uuid()::text, 8);
+      IF NOT v_node_id = ANY (v_ids) THEN
+        v_ids := v_ids || v_node_id;
+      END IF;
+    END LOOP;
+  ELSE
+    v_ids := df_engine.random_ids(least(v_bound, 10001));
+  END IF;
   s_node := ARRAY[v_root];
   s_id := ARRAY[v_ids[1]];
   s_path := ARRAY['root'];
@@ -502,52 +522,70 @@ BEGIN
     IF v_depth > 256 THEN
       RAISE EXCEPTION 'Invalid durable function graph: %: maximum nesting depth of 256 exceeded', v_path;
     END IF;
-    IF jsonb_typeof(v_node->'node_type') IS DISTINCT FROM 'string' THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: node_type is missing', v_path;
-    END IF;
     v_type := v_node->>'node_type';
-    IF NOT v_type = ANY (df_engine.node_types()) THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: Unknown node_type ''%'' (valid types: %)',
-        v_path, v_type, array_to_string(df_engine.node_types(), ', ');
-    END IF;
-    IF jsonb_typeof(v_node->'condition_node') <> 'null' AND v_type NOT IN ('IF', 'LOOP') THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: condition_node is not valid for % nodes', v_path, v_type;
-    END IF;
-    IF jsonb_typeof(v_node->'extra_nodes') <> 'null' AND v_type <> 'JOIN' THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: extra_nodes is not valid for % nodes', v_path, v_type;
-    END IF;
-    IF jsonb_typeof(v_node->'left_node') NOT IN ('object', 'null') THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: left_node must be a Durofut JSON object', v_path;
-    END IF;
-    IF jsonb_typeof(v_node->'right_node') NOT IN ('object', 'null') THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: right_node must be a Durofut JSON object', v_path;
-    END IF;
-    IF jsonb_typeof(v_node->'condition_node') NOT IN ('object', 'null') THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: condition_node must be a Durofut JSON object', v_path;
-    END IF;
-    v_extras := CASE WHEN jsonb_typeof(v_node->'extra_nodes') = 'null' THEN NULL ELSE v_node->'extra_nodes' END;
-    IF v_extras IS NOT NULL AND (jsonb_typeof(v_extras) <> 'array'
-        OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_extras) e WHERE jsonb_typeof(e) <> 'object')) THEN
-      RAISE EXCEPTION 'Invalid durable function graph: %: extra_nodes entries must be Durofut JSON objects', v_path;
-    END IF;
-    IF v_type IN ('MAP', 'ACTIVITY') THEN
-      PERFORM df_engine.check_extension_node(v_node, v_type, v_path);
-    END IF;
-    v_policy := df_engine.node_policy(v_node, v_path);
-    IF v_policy IS NOT NULL THEN
-      p_id := p_id || v_node_id;
-      p_policy := p_policy || v_policy;
+    j_left := v_node->'left_node';
+    j_right := v_node->'right_node';
+    j_cond := v_node->'condition_node';
+    v_extras := v_node->'extra_nodes';
+    -- The common node passes every check below at a glance: a known type (->> gives a type name
+    -- only for a JSON string), object children or none, no condition_node, extra_nodes, retry or
+    -- timeout_seconds key, not an extension node. Any other node takes the checks one by one, in
+    -- their order, so that the first problem is the one reported.
+    IF (v_type = ANY (df_engine.node_types()) AND j_cond IS NULL AND v_extras IS NULL
+        AND (j_left IS NULL OR jsonb_typeof(j_left) = 'object')
+        AND (j_right IS NULL OR jsonb_typeof(j_right) = 'object')
+        AND v_type NOT IN ('MAP', 'ACTIVITY')
+        AND NOT v_node ?| ARRAY['retry', 'timeout_seconds']) IS NOT TRUE THEN
+      IF jsonb_typeof(v_node->'node_type') IS DISTINCT FROM 'string' THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: node_type is missing', v_path;
+      END IF;
+      IF NOT v_type = ANY (df_engine.node_types()) THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: Unknown node_type ''%'' (valid types: %)',
+          v_path, v_type, array_to_string(df_engine.node_types(), ', ');
+      END IF;
+      IF jsonb_typeof(j_cond) <> 'null' AND v_type NOT IN ('IF', 'LOOP') THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: condition_node is not valid for % nodes', v_path, v_type;
+      END IF;
+      IF jsonb_typeof(v_extras) <> 'null' AND v_type <> 'JOIN' THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: extra_nodes is not valid for % nodes', v_path, v_type;
+      END IF;
+      IF jsonb_typeof(j_left) NOT IN ('object', 'null') THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: left_node must be a Durofut JSON object', v_path;
+      END IF;
+      IF jsonb_typeof(j_right) NOT IN ('object', 'null') THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: right_node must be a Durofut JSON object', v_path;
+      END IF;
+      IF jsonb_typeof(j_cond) NOT IN ('object', 'null') THEN
+        RAISE EXCEPTION 'Invalid durable function graph: %: condition_node must be a Durofut JSON object', v_path;
+      END IF;
+      IF jsonb_typeof(v_extras) = 'null' THEN
+        v_extras := NULL;
+      END IF;
+      IF v_extras IS NOT NULL THEN
+        IF jsonb_typeof(v_extras) <> 'array'
+           OR EXISTS (SELECT 1 FROM jsonb_array_elements(v_extras) e WHERE jsonb_typeof(e) <> 'object') THEN
+          RAISE EXCEPTION 'Invalid durable function graph: %: extra_nodes entries must be Durofut JSON objects', v_path;
+        END IF;
+      END IF;
+      IF v_type IN ('MAP', 'ACTIVITY') THEN
+        PERFORM df_engine.check_extension_node(v_node, v_type, v_path);
+      END IF;
+      v_policy := df_engine.node_policy(v_node, v_path);
+      IF v_policy IS NOT NULL THEN
+        p_id := p_id || v_node_id;
+        p_policy := p_policy || v_policy;
+      END IF;
     END IF;
 
     -- Discover children in order, assigning ids.
     v_left := NULL; v_right := NULL; v_cond := NULL; v_extra_ids := '{}';
-    IF jsonb_typeof(v_node->'left_node') = 'object' THEN
+    IF jsonb_typeof(j_left) = 'object' THEN
       v_left := v_ids[v_next]; v_next := v_next + 1;
     END IF;
-    IF jsonb_typeof(v_node->'right_node') = 'object' THEN
+    IF jsonb_typeof(j_right) = 'object' THEN
       v_right := v_ids[v_next]; v_next := v_next + 1;
     END IF;
-    IF jsonb_typeof(v_node->'condition_node') = 'object' THEN
+    IF jsonb_typeof(j_cond) = 'object' THEN
       v_cond := v_ids[v_next]; v_next := v_next + 1;
     END IF;
     IF v_extras IS NOT NULL THEN
@@ -601,17 +639,17 @@ BEGIN
     END IF;
     IF v_cond IS NOT NULL THEN
       v_top := v_top + 1;
-      s_node[v_top] := v_node->'condition_node'; s_id[v_top] := v_cond;
+      s_node[v_top] := j_cond; s_id[v_top] := v_cond;
       s_path[v_top] := v_path || '.condition_node'; s_depth[v_top] := v_depth + 1;
     END IF;
     IF v_right IS NOT NULL THEN
       v_top := v_top + 1;
-      s_node[v_top] := v_node->'right_node'; s_id[v_top] := v_right;
+      s_node[v_top] := j_right; s_id[v_top] := v_right;
       s_path[v_top] := v_path || '.right'; s_depth[v_top] := v_depth + 1;
     END IF;
     IF v_left IS NOT NULL THEN
       v_top := v_top + 1;
-      s_node[v_top] := v_node->'left_node'; s_id[v_top] := v_left;
+      s_node[v_top] := j_left; s_id[v_top] := v_left;
       s_path[v_top] := v_path || '.left'; s_depth[v_top] := v_depth + 1;
     END IF;
   END LOOP;
