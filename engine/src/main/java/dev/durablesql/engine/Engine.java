@@ -62,6 +62,7 @@ public final class Engine implements AutoCloseable {
   private final HikariDataSource management;
   private final RoleConnections roleConnections;
   private final NodeMarks nodeMarks;
+  private final HikariDataSource marksConnection;
   private final LeaseKeeper leaseKeeper;
   private final WakeupListener listener;
   private final Dispatcher dispatcher;
@@ -85,7 +86,8 @@ public final class Engine implements AutoCloseable {
     this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PoolMeters poolMeters = PoolMeters.of(meters);
     this.management = ManagementPool.open(config, poolMeters);
-    this.nodeMarks = new NodeMarks(management);
+    this.marksConnection = ManagementPool.openForMarks(config, poolMeters);
+    this.nodeMarks = new NodeMarks(marksConnection);
     try {
       this.schema = new SchemaInstaller(management);
       if (config.installSchema()) {
@@ -167,6 +169,7 @@ public final class Engine implements AutoCloseable {
           new RetentionJob(management, config.retention().days(), config.retention().interval());
     } catch (RuntimeException e) {
       nodeMarks.close();
+      marksConnection.close();
       management.close();
       meters.close();
       throw e;
@@ -282,6 +285,7 @@ public final class Engine implements AutoCloseable {
     listener.close();
     dispatcher.shutdown(config.shutdownGracePeriod());
     nodeMarks.close();
+    marksConnection.close();
     leaseKeeper.close();
     activities.close();
     background.close();

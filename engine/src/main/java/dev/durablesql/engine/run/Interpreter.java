@@ -154,6 +154,20 @@ final class Interpreter {
     return Optional.of(new EndingStep(node.id(), thens));
   }
 
+  /** The instance's pending marks, for the transaction of its last step. */
+  private record InstanceMarks(InstanceStore store, ClaimedInstance claim)
+      implements SqlStep.PendingMarks {
+    @Override
+    public List<dev.durablesql.engine.store.NodeMarks.Mark> take() {
+      return store.takeMarks(claim);
+    }
+
+    @Override
+    public void putBack(List<dev.durablesql.engine.store.NodeMarks.Mark> marks) {
+      store.putBackMarks(marks);
+    }
+  }
+
   /** Whether the instance already ended, completed, in its last step's transaction. */
   boolean endedInStep() {
     return endedInStep;
@@ -424,7 +438,9 @@ final class Interpreter {
     Optional<SqlStep.InstanceEnd> end =
         ending
             .filter(e -> e.stepId().equals(node.id()) && scope.id().equals(instance.id()))
-            .map(e -> new SqlStep.InstanceEnd(e.thenNodeIds(), store.engineName()));
+            .map(e ->
+                new SqlStep.InstanceEnd(
+                    e.thenNodeIds(), store.engineName(), new InstanceMarks(store, claim)));
     Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
     Optional<String> traceparent = Tracing.traceparent(span);
     StepOutcome step = null;

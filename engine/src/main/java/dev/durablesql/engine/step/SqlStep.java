@@ -96,11 +96,23 @@ public final class SqlStep {
    * @param thenNodeIds the THEN nodes from the root down to the step, which complete with it
    * @param engineName the engine, for the instance's event log
    */
-  public record InstanceEnd(java.util.List<String> thenNodeIds, String engineName) {
+  public record InstanceEnd(
+      java.util.List<String> thenNodeIds, String engineName, PendingMarks pendingMarks) {
     public InstanceEnd {
       thenNodeIds = java.util.List.copyOf(thenNodeIds);
       requireNonNull(engineName, "engineName is null");
+      requireNonNull(pendingMarks, "pendingMarks is null");
     }
+  }
+
+  /**
+   * The instance's status marks not written yet (NodeMarks): the transaction that ends the instance
+   * writes them too, since after it a mark finds no claim and is dropped.
+   */
+  public interface PendingMarks {
+    java.util.List<NodeMarks.Mark> take();
+
+    void putBack(java.util.List<NodeMarks.Mark> marks);
   }
 
   /**
@@ -415,27 +427,35 @@ public final class SqlStep {
       statement.setString(5, target.stamp());
       statement.setString(6, target.scopeId());
       statement.setString(7, target.resultName().orElse(null));
+      java.util.List<NodeMarks.Mark> taken = java.util.List.of();
       if (target.end().isPresent()) {
         InstanceEnd end = target.end().get();
+        taken = end.pendingMarks().take();
+        java.util.List<NodeMarks.Mark> marks = new java.util.ArrayList<>(taken);
+        for (String id : end.thenNodeIds()) {
+          marks.add(
+              new NodeMarks.Mark(
+                  target.claim().id(),
+                  target.claim().leaseToken(),
+                  id,
+                  "completed",
+                  output,
+                  target.stamp(),
+                  true));
+        }
         statement.setString(8, target.claim().id());
         statement.setObject(9, target.claim().leaseToken());
         statement.setString(10, end.engineName());
-        statement.setString(
-            11,
-            NodeMarks.json(
-                end.thenNodeIds().stream()
-                    .map(id ->
-                        new NodeMarks.Mark(
-                            target.claim().id(),
-                            target.claim().leaseToken(),
-                            id,
-                            "completed",
-                            output,
-                            target.stamp(),
-                            true))
-                    .toList()));
+        statement.setString(11, NodeMarks.json(marks));
       }
-      statement.execute();
+      try {
+        statement.execute();
+      } catch (SQLException e) {
+        if (target.end().isPresent()) {
+          target.end().get().pendingMarks().putBack(taken);
+        }
+        throw e;
+      }
     }
   }
 

@@ -41,6 +41,18 @@ public final class InstanceStore {
   }
 
   /**
+   * Takes the instance's marks not written yet (waiting for those being written now), for a caller
+   * that writes them in its own transaction; {@link #putBackMarks} if that fails.
+   */
+  public List<NodeMarks.Mark> takeMarks(ClaimedInstance claim) {
+    return pendingMarks(claim);
+  }
+
+  public void putBackMarks(List<NodeMarks.Mark> taken) {
+    marks.putBack(taken);
+  }
+
+  /**
    * Drops the instance's queued marks: it ended in its last step's transaction, which wrote what
    * they would have (and they would find its claim gone).
    */
@@ -277,31 +289,34 @@ public final class InstanceStore {
    */
   public void suspend(ClaimedInstance claim, Optional<java.time.Instant> wakeAt) {
     List<NodeMarks.Mark> pending = pendingMarks(claim);
-    try (Connection connection = dataSource.getConnection()) {
-      writeMarks(connection, pending);
-      suspend(connection, claim, wakeAt);
+    // The instance's last marks (its waiting node's running stamp) go in the same round trip.
+    String sql = pending.isEmpty() ? SUSPEND : NodeMarks.WRITE + "; " + SUSPEND;
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      int parameter = 1;
+      if (!pending.isEmpty()) {
+        statement.setString(parameter++, NodeMarks.json(pending));
+      }
+      statement.setLong(parameter++, claim.wakeSeq());
+      statement.setTimestamp(parameter++, wakeAt.map(java.sql.Timestamp::from).orElse(null));
+      statement.setString(parameter++, claim.id());
+      statement.setObject(parameter, claim.leaseToken());
+      statement.execute();
+      if (!pending.isEmpty() && statement.getUpdateCount() == -1) {
+        statement.getMoreResults();
+      }
+      if (statement.getUpdateCount() == 0) {
+        throw new LeaseLostException(claim.id());
+      }
     } catch (SQLException e) {
       throw new IllegalStateException("suspend instance " + claim.id(), e);
     }
   }
 
-  private static void suspend(
-      Connection connection, ClaimedInstance claim, Optional<java.time.Instant> wakeAt)
-      throws SQLException {
-    try (PreparedStatement statement =
-        connection.prepareStatement(
-            "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
-                + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
-                + " ELSE now() END WHERE instance_id = ? AND lease_token = ?")) {
-      statement.setLong(1, claim.wakeSeq());
-      statement.setTimestamp(2, wakeAt.map(java.sql.Timestamp::from).orElse(null));
-      statement.setString(3, claim.id());
-      statement.setObject(4, claim.leaseToken());
-      if (statement.executeUpdate() == 0) {
-        throw new LeaseLostException(claim.id());
-      }
-    }
-  }
+  private static final String SUSPEND =
+      "UPDATE df_engine.runs SET lease_owner = NULL, lease_until = NULL, lease_token ="
+          + " NULL, wake_at = CASE WHEN wake_seq = ? THEN coalesce(?::timestamptz, 'infinity')"
+          + " ELSE now() END WHERE instance_id = ? AND lease_token = ?";
 
   /** pending → running (R-EXEC-5); a no-op for any other status. */
   public void markRunning(ClaimedInstance claim) {

@@ -19,12 +19,26 @@ public final class ManagementPool {
 
   /** Opens the pool; its metrics go to {@code meters}, tagged with the engine's role. */
   public static HikariDataSource open(EngineConfig config, PoolMeters meters) {
+    return open(config, meters, "df-management", config.maxManagementConnections());
+  }
+
+  /**
+   * Opens the status-mark writer's own connection (NodeMarks), outside the management pool: the
+   * writer must not queue behind the instances' round trips, since instances that end wait for the
+   * batch it is writing.
+   */
+  public static HikariDataSource openForMarks(EngineConfig config, PoolMeters meters) {
+    return open(config, meters, "df-marks", 1);
+  }
+
+  private static HikariDataSource open(
+      EngineConfig config, PoolMeters meters, String name, int size) {
     HikariConfig hikari = new HikariConfig();
-    hikari.setPoolName("df-management");
+    hikari.setPoolName(name);
     hikari.setJdbcUrl(config.jdbcUrl());
     config.user().ifPresent(hikari::setUsername);
     config.password().ifPresent(hikari::setPassword);
-    hikari.setMaximumPoolSize(config.maxManagementConnections());
+    hikari.setMaximumPoolSize(size);
     hikari.setMinimumIdle(1);
     hikari.setConnectionTimeout(30_000);
     hikari.addDataSourceProperty("ApplicationName", "durable-sql:engine:" + config.engineName());

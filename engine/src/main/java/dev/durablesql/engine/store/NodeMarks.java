@@ -143,6 +143,23 @@ public final class NodeMarks implements AutoCloseable {
     return taken;
   }
 
+  /** Puts marks taken with {@link #takeFor} back, first in line (their write did not happen). */
+  public void putBack(List<Mark> marks) {
+    if (marks.isEmpty()) {
+      return;
+    }
+    lock.lock();
+    try {
+      if (queue.isEmpty()) {
+        oldestQueuedAt = System.nanoTime();
+        queued.signal();
+      }
+      queue.addAll(0, marks);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The statement that writes a batch; its one parameter is {@link #json}. */
   public static final String WRITE = "SELECT df_engine.write_nodes(?::jsonb)";
 

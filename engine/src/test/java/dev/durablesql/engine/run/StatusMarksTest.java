@@ -66,6 +66,12 @@ class StatusMarksTest {
                       + " WHERE n.instance_id = ? AND (n.id = i.root_node OR n.query = 'SELECT 3 AS last')",
                   id))
           .isEqualTo("1 true");
+      // Marks still queued when it ended (the inner THEN's completion) went with that commit.
+      assertThat(
+              workflows.queryAsSuperuser(
+                  "SELECT string_agg(DISTINCT status, ',') FROM df.nodes WHERE instance_id = ?",
+                  id))
+          .isEqualTo("completed");
       assertThat(
               workflows.queryAsSuperuser(
                   "SELECT string_agg(kind, ',') FROM df_engine.events WHERE instance_id = ?"
