@@ -40,14 +40,6 @@ public final class InstanceStore {
     return engineName;
   }
 
-  /**
-   * Takes the instance's marks not written yet (waiting for those being written now), for a caller
-   * that writes them in its own transaction; {@link #putBackMarks} if that fails.
-   */
-  public List<NodeMarks.Mark> takeMarks(ClaimedInstance claim) {
-    return pendingMarks(claim);
-  }
-
   public void putBackMarks(List<NodeMarks.Mark> taken) {
     marks.putBack(taken);
   }
@@ -57,7 +49,7 @@ public final class InstanceStore {
    * they would have (and they would find its claim gone).
    */
   public void discardMarks(ClaimedInstance claim) {
-    pendingMarks(claim);
+    takeMarks(claim);
   }
 
   /**
@@ -75,15 +67,43 @@ public final class InstanceStore {
   }
 
   /**
-   * Takes the instance's queued marks, to be written before a write that must come after them.
-   * Called before borrowing a connection: it may wait for the mark writer, which needs one too.
+   * Takes the instance's marks not written yet (waiting for those being written now), for a caller
+   * that writes them before a write that must come after them, or in its own transaction ({@link
+   * #putBackMarks} if that fails). Call it before borrowing a connection.
    */
-  private List<NodeMarks.Mark> pendingMarks(ClaimedInstance claim) {
+  public List<NodeMarks.Mark> takeMarks(ClaimedInstance claim) {
     try {
       return marks.takeFor(claim.id());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while writing the marks of " + claim.id(), e);
+    }
+  }
+
+  /**
+   * Prepares {@code sql} behind the write of {@code pending} (if any), to go in one round trip; its
+   * own parameters start at {@link #firstParameter}, and {@link #executeAfterMarks} runs it.
+   */
+  private static PreparedStatement prepareAfterMarks(
+      Connection connection, List<NodeMarks.Mark> pending, String sql) throws SQLException {
+    if (pending.isEmpty()) {
+      return connection.prepareStatement(sql);
+    }
+    PreparedStatement statement = connection.prepareStatement(NodeMarks.WRITE + "; " + sql);
+    statement.setString(1, NodeMarks.json(pending));
+    return statement;
+  }
+
+  private static int firstParameter(List<NodeMarks.Mark> pending) {
+    return pending.isEmpty() ? 1 : 2;
+  }
+
+  /** Executes it and moves past the marks' result to the statement's own. */
+  private static void executeAfterMarks(PreparedStatement statement, List<NodeMarks.Mark> pending)
+      throws SQLException {
+    statement.execute();
+    if (!pending.isEmpty()) {
+      statement.getMoreResults();
     }
   }
 
@@ -288,23 +308,16 @@ public final class InstanceStore {
    * cancel arrived since the claim, it stays due now instead.
    */
   public void suspend(ClaimedInstance claim, Optional<java.time.Instant> wakeAt) {
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
     // The instance's last marks (its waiting node's running stamp) go in the same round trip.
-    String sql = pending.isEmpty() ? SUSPEND : NodeMarks.WRITE + "; " + SUSPEND;
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(sql)) {
-      int parameter = 1;
-      if (!pending.isEmpty()) {
-        statement.setString(parameter++, NodeMarks.json(pending));
-      }
+        PreparedStatement statement = prepareAfterMarks(connection, pending, SUSPEND)) {
+      int parameter = firstParameter(pending);
       statement.setLong(parameter++, claim.wakeSeq());
       statement.setTimestamp(parameter++, wakeAt.map(java.sql.Timestamp::from).orElse(null));
       statement.setString(parameter++, claim.id());
       statement.setObject(parameter, claim.leaseToken());
-      statement.execute();
-      if (!pending.isEmpty() && statement.getUpdateCount() == -1) {
-        statement.getMoreResults();
-      }
+      executeAfterMarks(statement, pending);
       if (statement.getUpdateCount() == 0) {
         throw new LeaseLostException(claim.id());
       }
@@ -328,7 +341,7 @@ public final class InstanceStore {
    * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
    */
   public void stampCancelled(ClaimedInstance claim) {
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
     } catch (SQLException e) {
@@ -353,7 +366,7 @@ public final class InstanceStore {
    * failed with {@code text} (R-DIFF-9).
    */
   public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
       execute(
@@ -377,7 +390,7 @@ public final class InstanceStore {
     if (nodeIds.isEmpty()) {
       return;
     }
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
       stampRunning(connection, claim, nodeIds, text);
@@ -429,23 +442,16 @@ public final class InstanceStore {
    * claim row, in one transaction.
    */
   public void finish(ClaimedInstance claim, String status) {
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
     // The instance's last marks (its root's completion, typically) go in the same round trip.
-    String sql = pending.isEmpty() ? FINISH : NodeMarks.WRITE + "; " + FINISH;
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(sql)) {
-      int parameter = 1;
-      if (!pending.isEmpty()) {
-        statement.setString(parameter++, NodeMarks.json(pending));
-      }
+        PreparedStatement statement = prepareAfterMarks(connection, pending, FINISH)) {
+      int parameter = firstParameter(pending);
       statement.setString(parameter++, claim.id());
       statement.setObject(parameter++, claim.leaseToken());
       statement.setString(parameter++, status);
       statement.setString(parameter, engineName);
-      statement.execute();
-      if (!pending.isEmpty() && !statement.getMoreResults()) {
-        throw new SQLException("finish_instance returned no result");
-      }
+      executeAfterMarks(statement, pending);
       try (ResultSet row = statement.getResultSet()) {
         row.next();
         requireFenced(claim, row.getBoolean(1) ? 1 : 0);
@@ -467,7 +473,7 @@ public final class InstanceStore {
    * failing instance does not spin).
    */
   public void release(ClaimedInstance claim, java.time.Duration delay) {
-    List<NodeMarks.Mark> pending = pendingMarks(claim);
+    List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
       execute(
