@@ -92,6 +92,7 @@ BEGIN
                     AND d.wake_at OPERATOR(pg_catalog.<=) pg_catalog.now()
                     AND (d.lease_until IS NULL OR d.lease_until OPERATOR(pg_catalog.<) pg_catalog.now()));
   IF v_roles IS NULL THEN
+    PERFORM pg_catalog.set_config('df_engine.claimed', '', true);
     RETURN;
   END IF;
   -- One role due and no quota on it: its rows in wake order are the fair order, so the ranking,
@@ -157,6 +158,10 @@ BEGIN
     SELECT array_agg(chosen.instance_id), array_agg(chosen.lease_owner) INTO v_ids, v_owners
       FROM chosen;
   END IF;
+  -- The chosen ids, for reads that follow the claim in its transaction (the engine sends them in
+  -- the same round trip: the instances' graphs); the setting ends with the transaction.
+  PERFORM pg_catalog.set_config('df_engine.claimed',
+                                COALESCE(pg_catalog.array_to_string(v_ids, ','), ''), true);
   -- The chosen rows are locked (by this transaction); lease them. lease_owner was read before.
   RETURN QUERY
   UPDATE df_engine.runs r

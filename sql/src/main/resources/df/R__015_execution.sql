@@ -97,7 +97,12 @@ CREATE OR REPLACE FUNCTION df_engine.write_nodes(p_marks jsonb)
 RETURNS void
 -- PL/pgSQL, not SQL: it keeps the statement's plan for the session, where a SQL function would
 -- plan the statement again at every call (more than the statement costs to run).
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+-- Nested loops only: the planner guesses 100 marks for any jsonb_to_recordset, where a batch holds
+-- a few, and with that guess it hashed the whole of df.nodes (or runs) for every batch, a cost that
+-- grows with every instance in the database (ms per batch with 10 000 parked). Each mark is a
+-- primary-key probe.
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp SET enable_hashjoin = off SET enable_mergejoin = off AS $$
 BEGIN
   WITH marks AS (
       SELECT m.instance_id, m.node_id, m.status, m.result, m.stamp, m.is_json

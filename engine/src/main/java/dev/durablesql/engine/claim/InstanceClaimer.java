@@ -70,16 +70,28 @@ public final class InstanceClaimer {
 
   /** Claims at most {@code limit} instances; returns the ones claimed, maybe none. */
   public List<ClaimedInstance> claim(int limit) {
+    return claim(limit, null);
+  }
+
+  /**
+   * Claims at most {@code limit} instances and, in the same round trip, runs {@code followUp}'s
+   * reads of them (when not null); returns the ones claimed, maybe none.
+   */
+  public List<ClaimedInstance> claim(int limit, ClaimFollowUp followUp) {
     if (limit < 1) {
       return List.of();
     }
+    // Sent as one message, the statements run in one implicit transaction: the follow-up sees
+    // the ids the claim left in its transaction-local setting.
+    String sql = followUp == null ? CLAIM : CLAIM + "; " + followUp.sql();
     try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(CLAIM)) {
+        PreparedStatement statement = connection.prepareStatement(sql)) {
       statement.setString(1, engineName);
       statement.setInt(2, limit);
       statement.setDouble(3, leaseDuration.toMillis() / 1000.0);
       List<ClaimedInstance> claimed = new ArrayList<>();
-      try (ResultSet rows = statement.executeQuery()) {
+      statement.execute();
+      try (ResultSet rows = statement.getResultSet()) {
         while (rows.next()) {
           claimed.add(
               new ClaimedInstance(
@@ -97,6 +109,9 @@ public final class InstanceClaimer {
             onTakeover.run();
           }
         }
+      }
+      if (followUp != null) {
+        followUp.read(statement, claimed);
       }
       return claimed;
     } catch (SQLException e) {

@@ -72,7 +72,7 @@ public final class Dispatcher {
     if (free == 0) {
       return false;
     }
-    List<ClaimedInstance> claimed = claimer.claim(free);
+    List<ClaimedInstance> claimed = claimer.claim(free, store.loadWithClaim());
     for (ClaimedInstance instance : claimed) {
       permits.acquireUninterruptibly(); // never blocks: only the claim loop acquires
       held.add(instance.id());

@@ -62,7 +62,7 @@ public final class InstanceRunner {
    * @return whether the instance parked until a timer or a signal
    */
   public boolean run(ClaimedInstance claim) throws InterruptedException {
-    Optional<LoadedInstance> loaded = store.load(claim.id());
+    Optional<LoadedInstance> loaded = store.load(claim);
     if (loaded.isEmpty()) {
       return false; // The row is gone (deleted with its claim row); nothing to do.
     }

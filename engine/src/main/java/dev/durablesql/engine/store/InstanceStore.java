@@ -2,14 +2,13 @@ package dev.durablesql.engine.store;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.durablesql.engine.claim.ClaimFollowUp;
 import dev.durablesql.engine.claim.ClaimedInstance;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
 
@@ -25,6 +24,7 @@ public final class InstanceStore {
   private final DataSource dataSource;
   private final String engineName;
   private final NodeMarks marks;
+  private final InstanceLoader loader;
 
   /**
    * @param marks where status marks that need no durability go (running stamps, compound
@@ -34,6 +34,7 @@ public final class InstanceStore {
     this.dataSource = requireNonNull(dataSource, "dataSource is null");
     this.engineName = requireNonNull(engineName, "engineName is null");
     this.marks = requireNonNull(marks, "marks is null");
+    this.loader = new InstanceLoader(dataSource);
   }
 
   public String engineName() {
@@ -115,128 +116,25 @@ public final class InstanceStore {
   }
 
   /**
-   * The five reads of {@link #load}, sent as one prepared statement: the driver sends them in one
-   * round trip and the results come back in this order (instance, nodes, policies, attempts,
-   * scopes).
+   * What reads the instances a claim takes, in the claim's round trip ({@link
+   * dev.durablesql.engine.claim.InstanceClaimer#claim(int, ClaimFollowUp)}): {@link
+   * #load(ClaimedInstance)} then finds them read.
    */
-  private static final String LOAD =
-      """
-      SELECT i.status, i.label, r.rolname, coalesce(r.rolsuper, false),
-             nullif(i.database, current_database()), i.root_node
-        FROM df.instances i
-        LEFT JOIN pg_catalog.pg_roles r ON r.oid = i.submitted_by
-       WHERE i.id = ?;
-      SELECT n.id, n.node_type, n.query, n.result_name, n.left_node, n.right_node,
-             n.status, coalesce(o.output, n.result #>> '{}'),
-             n.status_details ->> 'execution_id', coalesce(o.broke, false)
-        FROM df.nodes n
-        LEFT JOIN df_engine.node_outputs o ON o.instance_id = n.instance_id AND o.node_id = n.id
-       WHERE n.instance_id = ?;
-      SELECT node_id, policy::text FROM df_engine.node_policies WHERE instance_id = ?;
-      SELECT node_id, attempts, last_error, stamp FROM df_engine.node_attempts
-       WHERE instance_id = ?;
-      SELECT scope_id, generation, results::text, iteration_started_at
-        FROM df_engine.scopes WHERE instance_id = ?\
-      """;
+  public ClaimFollowUp loadWithClaim() {
+    return loader;
+  }
+
+  /**
+   * The claimed instance and its graph, as its claim read them or (when it did not) as they are
+   * now; empty if the instance row is gone.
+   */
+  public Optional<LoadedInstance> load(ClaimedInstance claim) {
+    return loader.load(claim);
+  }
 
   /** Loads the instance and its graph in one round trip; empty if the instance row is gone. */
   public Optional<LoadedInstance> load(String instanceId) {
-    try (Connection connection = dataSource.getConnection();
-        PreparedStatement statement = connection.prepareStatement(LOAD)) {
-      for (int i = 1; i <= 5; i++) {
-        statement.setString(i, instanceId);
-      }
-      statement.execute();
-      String[] row;
-      try (ResultSet instance = statement.getResultSet()) {
-        if (!instance.next()) {
-          return Optional.empty();
-        }
-        // A database equal to the df schema's is the df database: its steps keep exactly-once.
-        row =
-            new String[] {
-              instance.getString(1),
-              instance.getString(2),
-              instance.getString(3),
-              Boolean.toString(instance.getBoolean(4)),
-              instance.getString(5),
-              instance.getString(6)
-            };
-      }
-      Map<String, GraphNode> nodes = readNodes(next(statement));
-      Map<String, NodePolicy> policies = readPolicies(next(statement));
-      Map<String, Attempts> attempts = readAttempts(next(statement));
-      Map<String, ScopeState> scopes = ScopeStore.readScopes(next(statement));
-      return Optional.of(
-          new LoadedInstance(
-              instanceId,
-              row[0],
-              Optional.ofNullable(row[1]),
-              Optional.ofNullable(row[2]),
-              Boolean.parseBoolean(row[3]),
-              Optional.ofNullable(row[4]),
-              row[5],
-              nodes,
-              policies,
-              attempts,
-              scopes));
-    } catch (SQLException e) {
-      throw new IllegalStateException("load instance " + instanceId, e);
-    }
-  }
-
-  private static ResultSet next(PreparedStatement statement) throws SQLException {
-    if (!statement.getMoreResults()) {
-      throw new SQLException("the load statement returned fewer results than it has queries");
-    }
-    return statement.getResultSet();
-  }
-
-  private static Map<String, GraphNode> readNodes(ResultSet rows) throws SQLException {
-    Map<String, GraphNode> nodes = new HashMap<>();
-    try (rows) {
-      while (rows.next()) {
-        GraphNode node =
-            new GraphNode(
-                rows.getString(1),
-                rows.getString(2),
-                Optional.ofNullable(rows.getString(3)),
-                Optional.ofNullable(rows.getString(4)),
-                Optional.ofNullable(rows.getString(5)),
-                Optional.ofNullable(rows.getString(6)),
-                rows.getString(7) == null ? "pending" : rows.getString(7),
-                Optional.ofNullable(rows.getString(8)),
-                Optional.ofNullable(rows.getString(9)),
-                rows.getBoolean(10));
-        nodes.put(node.id(), node);
-      }
-    }
-    return nodes;
-  }
-
-  private static Map<String, NodePolicy> readPolicies(ResultSet rows) throws SQLException {
-    Map<String, NodePolicy> policies = new HashMap<>();
-    try (rows) {
-      while (rows.next()) {
-        policies.put(rows.getString(1), NodePolicy.fromJson(rows.getString(2)));
-      }
-    }
-    return policies;
-  }
-
-  private static Map<String, Attempts> readAttempts(ResultSet rows) throws SQLException {
-    Map<String, Attempts> attempts = new HashMap<>();
-    try (rows) {
-      while (rows.next()) {
-        attempts.put(
-            rows.getString(1),
-            new Attempts(
-                rows.getInt(2),
-                Optional.ofNullable(rows.getString(3)),
-                Optional.ofNullable(rows.getString(4))));
-      }
-    }
-    return attempts;
+    return loader.load(instanceId);
   }
 
   /** Records a failed attempt that will be retried, so that a restart continues the count. */

@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -41,24 +40,8 @@ public final class ScopeStore {
     return maps;
   }
 
-  /** Reads rows of (scope_id, generation, results, iteration_started_at), and closes them. */
-  static Map<String, ScopeState> readScopes(ResultSet rows) throws SQLException {
-    Map<String, ScopeState> scopes = new HashMap<>();
-    try (rows) {
-      while (rows.next()) {
-        Timestamp started = rows.getTimestamp(4);
-        scopes.put(
-            rows.getString(1),
-            new ScopeState(
-                rows.getInt(2),
-                results(rows.getString(3)),
-                Optional.ofNullable(started).map(Timestamp::toInstant)));
-      }
-    }
-    return scopes;
-  }
-
-  private static Map<String, String> results(String json) {
+  /** Named results as saved: a JSON object of strings. */
+  static Map<String, String> results(String json) {
     Map<String, String> results = new LinkedHashMap<>();
     try {
       JsonNode object = JSON.readTree(json);
