@@ -322,21 +322,9 @@ public final class RoleConnections implements AutoCloseable {
    * deallocate them (a DO block looping over them every time cost more than the rest of the reset).
    */
   static void reset(Connection connection) throws SQLException {
-    List<String> prepared = new ArrayList<>();
+    List<String> prepared;
     try (Statement reset = connection.createStatement()) {
-      boolean rows = reset.execute(RESET);
-      while (rows || reset.getUpdateCount() != -1) {
-        if (rows) {
-          // The names are the last result (the advisory unlock's boolean comes before).
-          prepared.clear();
-          try (ResultSet names = reset.getResultSet()) {
-            while (names.next()) {
-              prepared.add(names.getString(1));
-            }
-          }
-        }
-        rows = reset.getMoreResults();
-      }
+      prepared = lastRows(reset, reset.execute(RESET));
     }
     if (!prepared.isEmpty()) {
       try (Statement deallocate = connection.createStatement()) {
@@ -344,6 +332,29 @@ public final class RoleConnections implements AutoCloseable {
             prepared.stream().map(name -> "DEALLOCATE " + name).collect(joining("; ")));
       }
     }
+  }
+
+  /**
+   * Walks the results of a statement that ends with {@link #RESET} (maybe followed by results
+   * without rows, such as a COMMIT's) and returns the first column of the last result with rows:
+   * the names of the statements the step prepared with SQL PREPARE.
+   *
+   * @param rows what {@code execute} returned
+   */
+  static List<String> lastRows(Statement statement, boolean rows) throws SQLException {
+    List<String> last = new ArrayList<>();
+    while (rows || statement.getUpdateCount() != -1) {
+      if (rows) {
+        last.clear();
+        try (ResultSet names = statement.getResultSet()) {
+          while (names.next()) {
+            last.add(names.getString(1));
+          }
+        }
+      }
+      rows = statement.getMoreResults();
+    }
+    return last;
   }
 
   /** A borrowed step connection; closing it resets the session and frees the slot. */
@@ -358,12 +369,28 @@ public final class RoleConnections implements AutoCloseable {
       this.release = release;
     }
 
+    /** Whether the step's own transaction reset the session, so that none is due at close. */
+    private boolean resetInTransaction;
+
     public Connection connection() {
       return connection;
     }
 
+    /**
+     * Records that the step's transaction reset the session (it sent {@link #RESET} before its
+     * COMMIT, and the names it returned were none) and committed: closing then just returns the
+     * connection.
+     */
+    void resetInTransaction() {
+      resetInTransaction = true;
+    }
+
     @Override
     public void close() {
+      if (resetInTransaction) {
+        returnToPool();
+        return;
+      }
       // The reset is a round trip the step's outcome does not wait for: the connection goes back
       // to the pool (and its slot is freed) when it is done, and until then no step can borrow it.
       Thread.ofVirtual().name("df-step-reset").start(this::resetAndReturn);
@@ -383,13 +410,17 @@ public final class RoleConnections implements AutoCloseable {
         log.debug("Evicting a step connection that could not be reset: {}", e.getMessage());
         pool.evictConnection(connection);
       } finally {
-        try {
-          connection.close();
-        } catch (SQLException e) {
-          log.debug("Closing a step connection failed: {}", e.getMessage());
-        }
-        release.run();
+        returnToPool();
       }
+    }
+
+    private void returnToPool() {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        log.debug("Closing a step connection failed: {}", e.getMessage());
+      }
+      release.run();
     }
   }
 }

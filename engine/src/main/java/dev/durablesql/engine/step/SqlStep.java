@@ -141,7 +141,12 @@ public final class SqlStep {
   private interface Work {
     String execute(Connection connection, StatementWatcher watcher) throws SQLException;
 
-    void checkpoint(Connection connection, Target target, String output) throws SQLException;
+    /**
+     * Checkpoints and commits.
+     *
+     * @return whether the transaction also reset the session ({@link RoleConnections#RESET})
+     */
+    boolean checkpoint(Connection connection, Target target, String output) throws SQLException;
   }
 
   /** A SQL node's statement, checkpointed as the node's completion. */
@@ -152,9 +157,9 @@ public final class SqlStep {
     }
 
     @Override
-    public void checkpoint(Connection connection, Target target, String output)
+    public boolean checkpoint(Connection connection, Target target, String output)
         throws SQLException {
-      SqlStep.checkpoint(connection, target, output);
+      return SqlStep.checkpoint(connection, target, output);
     }
   }
 
@@ -166,7 +171,7 @@ public final class SqlStep {
     }
 
     @Override
-    public void checkpoint(Connection connection, Target target, String output)
+    public boolean checkpoint(Connection connection, Target target, String output)
         throws SQLException {
       int rows = rowCount(output);
       if (rows > maxRows) {
@@ -187,6 +192,7 @@ public final class SqlStep {
         statement.setInt(6, rows);
         statement.execute();
       }
+      return false;
     }
   }
 
@@ -207,7 +213,9 @@ public final class SqlStep {
         connection.setAutoCommit(false);
         limitDuration(connection, target);
         String output = work.execute(connection, target.watcher());
-        work.checkpoint(connection, target, output);
+        if (work.checkpoint(connection, target, output)) {
+          step.resetInTransaction();
+        }
         connection.commit();
         return new StepOutcome.Completed(output);
       } catch (SQLException e) {
@@ -269,7 +277,9 @@ public final class SqlStep {
       Connection connection = home.connection();
       try {
         connection.setAutoCommit(false);
-        work.checkpoint(connection, target, output);
+        if (work.checkpoint(connection, target, output)) {
+          home.resetInTransaction();
+        }
         connection.commit();
         return new StepOutcome.Completed(output);
       } catch (SQLException e) {
@@ -408,18 +418,28 @@ public final class SqlStep {
     }
   }
 
-  private static void checkpoint(Connection connection, Target target, String output)
+  /**
+   * Checkpoints and commits, and resets the session in the same transaction.
+   *
+   * @return whether the session is reset (it is, unless the step prepared statements with SQL
+   *     PREPARE: those the pool's reset deallocates)
+   */
+  private static boolean checkpoint(Connection connection, Target target, String output)
       throws SQLException {
     // The COMMIT travels with the checkpoint: one round trip. Should the checkpoint fail, the
     // server skips the COMMIT and the caller rolls back; the driver sees the transaction ended,
-    // so the caller's commit() sends nothing more.
+    // so the caller's commit() sends nothing more. The session's reset goes before the COMMIT,
+    // not after it: a failing reset then fails the step instead of leaving a committed step
+    // reported as failed (and run again). It spares the round trip that held the connection
+    // after every step.
     try (PreparedStatement statement =
         connection.prepareStatement(
             "SELECT df_engine.checkpoint_step(?, ?, ?, ?, ?, ?, ?); "
                 + (target.end().isPresent()
                     ? "SELECT df_engine.finish_in_step(?, ?, ?, ?::jsonb); "
                     : "")
-                + "COMMIT")) {
+                + RoleConnections.RESET
+                + "; COMMIT")) {
       statement.setString(1, target.claim().id());
       statement.setString(2, target.nodeId());
       statement.setObject(3, target.claim().leaseToken());
@@ -449,7 +469,7 @@ public final class SqlStep {
         statement.setString(11, NodeMarks.json(marks));
       }
       try {
-        statement.execute();
+        return RoleConnections.lastRows(statement, statement.execute()).isEmpty();
       } catch (SQLException e) {
         if (target.end().isPresent()) {
           target.end().get().pendingMarks().putBack(taken);

@@ -89,6 +89,45 @@ class SqlStepTest {
     assertThat(rootStatus(id)).isEqualTo("pending");
   }
 
+  @Test
+  void noSessionStateOfAStepReachesTheNextWhetherItsTransactionOrThePoolResetTheSession()
+      throws Exception {
+    // One connection, so every step and the check below share one session. The first two steps
+    // are reset in their own transaction; the third prepared a statement by hand, which the
+    // pool's reset deallocates.
+    List<String> steps =
+        List.of(
+            "SELECT set_config('work_mem', '77MB', false), pg_advisory_lock(4243)",
+            "CREATE TEMP TABLE scratch (x int)",
+            "PREPARE by_hand AS SELECT 1");
+    try (RoleConnections single =
+        new RoleConnections(postgres.jdbcUrl(), 1, 1, Duration.ofSeconds(5))) {
+      for (String sql : steps) {
+        String id = workflows.start(ALICE, literal(sql));
+        ClaimedInstance claim = claimOnly(id, "engine-a");
+
+        assertThat(new SqlStep(single).run(target(claim, id), sql))
+            .isInstanceOf(StepOutcome.Completed.class);
+
+        try (RoleConnections.StepConnection next = single.open(ALICE, Optional.empty());
+            var statement = next.connection().createStatement();
+            var row =
+                statement.executeQuery(
+                    "SELECT current_setting('work_mem'), to_regclass('pg_temp.scratch'),"
+                        + " (SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        + "   AND pid = pg_backend_pid()),"
+                        + " (SELECT count(*) FROM pg_prepared_statements WHERE from_sql)")) {
+          row.next();
+          assertThat(row.getString(1)).as("after %s", sql).isNotEqualTo("77MB");
+          assertThat(row.getString(2)).as("after %s", sql).isNull();
+          assertThat(row.getInt(3)).as("after %s", sql).isZero();
+          assertThat(row.getInt(4)).as("after %s", sql).isZero();
+        }
+        assertThat(rootStatus(id)).isEqualTo("completed");
+      }
+    }
+  }
+
   private static ClaimedInstance claimOnly(String id, String engine) {
     // Other test methods' instances may be due too; claim them all and keep ours.
     List<ClaimedInstance> claimed =
