@@ -469,6 +469,9 @@ final class Interpreter {
     } finally {
       endStep(span, step);
     }
+    // The step's end is written (below, or by its checkpoint): a running mark still queued for it
+    // would be a wasted row update.
+    store.dropRunningMark(claim, node.id(), scope.stamp());
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> {

@@ -68,6 +68,14 @@ public final class InstanceStore {
   }
 
   /**
+   * Forgets the node's queued {@code running} mark for execution {@code stamp}: the node's end is
+   * written ({@link NodeMarks#dropRunning}).
+   */
+  public void dropRunningMark(ClaimedInstance claim, String nodeId, String stamp) {
+    marks.dropRunning(claim.id(), nodeId, stamp);
+  }
+
+  /**
    * Takes the instance's marks not written yet (waiting for those being written now), for a caller
    * that writes them before a write that must come after them, or in its own transaction ({@link
    * #putBackMarks} if that fails). Call it before borrowing a connection.

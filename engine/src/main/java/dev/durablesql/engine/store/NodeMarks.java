@@ -143,6 +143,25 @@ public final class NodeMarks implements AutoCloseable {
     return taken;
   }
 
+  /**
+   * Drops the node's queued {@code running} mark of execution {@code stamp}, if the writer has not
+   * taken it yet: the node ended in that execution and its end is written, so the mark would only
+   * cost a row update that the end's stamp rules out anyway. A fast step then never shows as
+   * running; one that runs longer than the writer's linger does.
+   */
+  public void dropRunning(String instanceId, String nodeId, String stamp) {
+    lock.lock();
+    try {
+      queue.removeIf(mark ->
+          mark.status().equals("running")
+              && nodeId.equals(mark.nodeId())
+              && instanceId.equals(mark.instanceId())
+              && stamp.equals(mark.stamp()));
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Puts marks taken with {@link #takeFor} back, first in line (their write did not happen). */
   public void putBack(List<Mark> marks) {
     if (marks.isEmpty()) {
