@@ -66,10 +66,12 @@ final class Interpreter {
       Set.of("THEN", "IF", "JOIN", "RACE", "LOOP", "MAP");
 
   /**
-   * Compound nodes whose completion is a status mark (written in the background): after a crash
-   * they complete again at once from their children's checkpoints.
+   * Nodes whose completion is a status mark (written in the background), since after a crash they
+   * complete again at once from what is durable: a THEN/IF/JOIN from its children's checkpoints, a
+   * SIGNAL wait from the signal delivered to it (df_engine.waits), a SLEEP from its timer.
    */
-  private static final Set<String> MARKED_COMPLETIONS = Set.of("THEN", "IF", "JOIN");
+  private static final Set<String> MARKED_COMPLETIONS =
+      Set.of("THEN", "IF", "JOIN", "SIGNAL", "SLEEP");
 
   /** R-SUB-13: named, but never stored under that name. */
   private static final Set<String> UNNAMED_TYPES = Set.of("SLEEP", "WAIT_SCHEDULE", "BREAK");
@@ -288,15 +290,16 @@ final class Interpreter {
     Thread timer =
         Thread.ofVirtual()
             .name("df-timeout-" + node.id())
-            .start(() -> {
-              try {
-                Thread.sleep(timeout);
-                expired.set(true);
-                timed.cancel();
-              } catch (InterruptedException e) {
-                // The node ended first.
-              }
-            });
+            .start(
+                () -> {
+                  try {
+                    Thread.sleep(timeout);
+                    expired.set(true);
+                    timed.cancel();
+                  } catch (InterruptedException e) {
+                    // The node ended first.
+                  }
+                });
     try {
       return dispatch(node, scope, retry, childLoop, timed);
     } catch (BranchCancelled e) {
@@ -438,9 +441,10 @@ final class Interpreter {
     Optional<SqlStep.InstanceEnd> end =
         ending
             .filter(e -> e.stepId().equals(node.id()) && scope.id().equals(instance.id()))
-            .map(e ->
-                new SqlStep.InstanceEnd(
-                    e.thenNodeIds(), store.engineName(), new InstanceMarks(store, claim)));
+            .map(
+                e ->
+                    new SqlStep.InstanceEnd(
+                        e.thenNodeIds(), store.engineName(), new InstanceMarks(store, claim)));
     Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
     Optional<String> traceparent = Tracing.traceparent(span);
     StepOutcome step = null;
@@ -678,17 +682,18 @@ final class Interpreter {
       children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
       tokens[i] = cancellation.child();
       running.add(
-          branches.submit(() -> {
-            Object result;
-            try {
-              result = execute(roots[index], children[index], retry, true, tokens[index]);
-            } catch (BranchCancelled e) {
-              result = e;
-            } catch (RuntimeException | InterruptedException e) {
-              result = e;
-            }
-            finished.add(Map.entry(index, result));
-          }));
+          branches.submit(
+              () -> {
+                Object result;
+                try {
+                  result = execute(roots[index], children[index], retry, true, tokens[index]);
+                } catch (BranchCancelled e) {
+                  result = e;
+                } catch (RuntimeException | InterruptedException e) {
+                  result = e;
+                }
+                finished.add(Map.entry(index, result));
+              }));
     }
     Outcome.Suspended waiting = null;
     for (int received = 0; received < 2; received++) {
@@ -924,8 +929,10 @@ final class Interpreter {
     JsonNode config = config(node);
     String name = config.path("signal_name").asText();
     Optional<Instant> due = Optional.empty();
-    Instant now = scopes.now();
+    // The database's clock matters only to a wait with a timeout: a plain wait does not ask it.
+    Instant now = null;
     if (config.path("timeout_seconds").isNumber()) {
+      now = scopes.now();
       long millis = Math.round(config.get("timeout_seconds").asDouble() * 1000);
       due = Optional.of(scopes.timer(claim, node.id(), scope.stamp(), now.plusMillis(millis)));
     }
@@ -937,7 +944,7 @@ final class Interpreter {
       result.set("data", delivery.payload().map(Interpreter::parse).orElse(null));
       return new Outcome.Completed(result.toString());
     }
-    if (due.isPresent() && !now.isBefore(due.get())) {
+    if (due.isPresent() && now != null && !now.isBefore(due.get())) {
       scopes.closeWait(claim, node.id(), scope.stamp());
       result.put("timed_out", true);
       result.putNull("data");

@@ -159,6 +159,35 @@ public final class ScopeStore {
   }
 
   /**
+   * The signal the trigger already delivered to this wait, read without the claim row's lock and
+   * without a transaction to commit: a delivered wait never changes again. That is how a parked
+   * instance finds its signal when it is woken, in one round trip.
+   */
+  private Optional<SignalDelivery> deliveredAlready(
+      ClaimedInstance claim, String nodeId, String stamp) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT payload::text FROM df_engine.waits"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?"
+                    + " AND signal_id IS NOT NULL AND"
+                    + LEASED)) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setString(3, stamp);
+      statement.setString(4, claim.id());
+      statement.setObject(5, claim.leaseToken());
+      try (ResultSet row = statement.executeQuery()) {
+        return row.next()
+            ? Optional.of(new SignalDelivery(true, Optional.ofNullable(row.getString(1))))
+            : Optional.empty();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("wait of node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
+  /**
    * Looks for a signal for a wait (R-DIFF-3): one already delivered to this wait, else the oldest
    * kept signal of that name, which it consumes; with neither, registers the wait (so that a signal
    * arriving later is delivered to it) and returns none. Runs under the instance's claim row lock,
@@ -166,6 +195,10 @@ public final class ScopeStore {
    */
   public SignalDelivery takeSignal(
       ClaimedInstance claim, String nodeId, String stamp, String name, Optional<Instant> dueAt) {
+    Optional<SignalDelivery> already = deliveredAlready(claim, nodeId, stamp);
+    if (already.isPresent()) {
+      return already.get();
+    }
     try (Connection connection = durable()) {
       try {
         try (PreparedStatement lock =
