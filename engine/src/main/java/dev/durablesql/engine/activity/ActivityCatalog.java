@@ -157,11 +157,10 @@ public final class ActivityCatalog {
   String summary() {
     String types =
         entries.stream()
-            .map(
-                entry ->
-                    entry.source().startsWith(BUILT_IN)
-                        ? entry.type()
-                        : entry.type() + " (plugin " + entry.source() + ")")
+            .map(entry ->
+                entry.source().startsWith(BUILT_IN)
+                    ? entry.type()
+                    : entry.type() + " (plugin " + entry.source() + ")")
             .collect(Collectors.joining(", "));
     String summary = "activities: " + types;
     if (!folderNote.isEmpty()) {

@@ -149,13 +149,12 @@ public final class ActivityNodes {
   private static void substituteHeaders(Map<String, Object> node, Substitution substitution) {
     if (node.get("headers") instanceof Map<?, ?> headers) {
       Map<String, Object> copy = new LinkedHashMap<>();
-      headers.forEach(
-          (name, value) ->
-              copy.put(
-                  String.valueOf(name),
-                  value instanceof String text
-                      ? substitution.substitute(text, Substitution.Mode.RAW)
-                      : value));
+      headers.forEach((name, value) ->
+          copy.put(
+              String.valueOf(name),
+              value instanceof String text
+                  ? substitution.substitute(text, Substitution.Mode.RAW)
+                  : value));
       node.put("headers", copy);
     }
   }

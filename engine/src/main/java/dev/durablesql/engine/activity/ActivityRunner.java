@@ -239,11 +239,10 @@ public final class ActivityRunner implements AutoCloseable {
     // A plugin's libraries look up resources through the context class loader (STYLE.md).
     ClassLoader loader = activity.getClass().getClassLoader();
     Future<Map<String, Object>> future =
-        attempts.submit(
-            () -> {
-              Thread.currentThread().setContextClassLoader(loader);
-              return activity.execute(context);
-            });
+        attempts.submit(() -> {
+          Thread.currentThread().setContextClassLoader(loader);
+          return activity.execute(context);
+        });
     try {
       Map<String, Object> result = await(future, call, deadline);
       long nanos = System.nanoTime() - startedNanos;

@@ -49,32 +49,29 @@ public final class Breakers {
     this.registry = CircuitBreakerRegistry.of(config);
     registry
         .getEventPublisher()
-        .onEntryAdded(
-            added ->
-                added
-                    .getAddedEntry()
-                    .getEventPublisher()
-                    .onStateTransition(
-                        event -> {
-                          CircuitBreaker breaker = added.getAddedEntry();
-                          CircuitBreaker.Metrics metrics = breaker.getMetrics();
-                          String state = event.getStateTransition().getToState().name();
-                          log.warn(
-                              "Circuit breaker {} is now {} (failure rate {} % of {} calls)",
-                              breaker.getName(),
-                              state.toLowerCase(java.util.Locale.ROOT),
-                              metrics.getFailureRate(),
-                              metrics.getNumberOfBufferedCalls());
-                          writer.execute(
-                              () ->
-                                  store.save(
-                                      breaker.getName(),
-                                      state.toLowerCase(java.util.Locale.ROOT),
-                                      metrics.getFailureRate(),
-                                      metrics.getNumberOfFailedCalls(),
-                                      metrics.getNumberOfBufferedCalls(),
-                                      event.getCreationTime().toInstant()));
-                        }));
+        .onEntryAdded(added ->
+            added
+                .getAddedEntry()
+                .getEventPublisher()
+                .onStateTransition(event -> {
+                  CircuitBreaker breaker = added.getAddedEntry();
+                  CircuitBreaker.Metrics metrics = breaker.getMetrics();
+                  String state = event.getStateTransition().getToState().name();
+                  log.warn(
+                      "Circuit breaker {} is now {} (failure rate {} % of {} calls)",
+                      breaker.getName(),
+                      state.toLowerCase(java.util.Locale.ROOT),
+                      metrics.getFailureRate(),
+                      metrics.getNumberOfBufferedCalls());
+                  writer.execute(() ->
+                      store.save(
+                          breaker.getName(),
+                          state.toLowerCase(java.util.Locale.ROOT),
+                          metrics.getFailureRate(),
+                          metrics.getNumberOfFailedCalls(),
+                          metrics.getNumberOfBufferedCalls(),
+                          event.getCreationTime().toInstant()));
+                }));
     TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry)
         .bindTo(requireNonNull(meters, "meters is null"));
   }

@@ -133,17 +133,16 @@ final class ActivityOverhead {
         long middle = System.nanoTime();
         // Instances run on virtual threads in the engine; so does this loop.
         Thread.ofVirtual()
-            .start(
-                () -> {
-                  for (int i = 0; i < calls; i++) {
-                    try {
-                      runner.run(call, (attempt, error) -> {});
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
-                      return;
-                    }
-                  }
-                })
+            .start(() -> {
+              for (int i = 0; i < calls; i++) {
+                try {
+                  runner.run(call, (attempt, error) -> {});
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+              }
+            })
             .join();
         long ended = System.nanoTime();
         if (round >= 0) {

@@ -148,11 +148,10 @@ final class TakeoverWorkload {
     command.add(config.jdbcUrl());
     config
         .user()
-        .ifPresent(
-            user -> {
-              command.add("--user");
-              command.add(user);
-            });
+        .ifPresent(user -> {
+          command.add("--user");
+          command.add(user);
+        });
     command.add("--no-install");
     for (String setting :
         List.of(
@@ -168,11 +167,10 @@ final class TakeoverWorkload {
     }
     config
         .roleSecretsDirectory()
-        .ifPresent(
-            folder -> {
-              command.add("--set");
-              command.add("role-secrets-dir=" + folder);
-            });
+        .ifPresent(folder -> {
+          command.add("--set");
+          command.add("role-secrets-dir=" + folder);
+        });
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

@@ -71,21 +71,20 @@ final class Workloads {
       for (int client = 0; client < clients; client++) {
         int first = client;
         running.add(
-            threads.submit(
-                () -> {
-                  try (Connection connection = database.asBenchRole();
-                      PreparedStatement start =
-                          connection.prepareStatement("SELECT df.start(df.seq(df.seq(?, ?), ?))")) {
-                    for (int i = first + 1; i <= count; i += clients) {
-                      String step = "UPDATE public.bench_rows SET v = v + 1 WHERE id = " + i;
-                      start.setString(1, step);
-                      start.setString(2, step);
-                      start.setString(3, step);
-                      start.executeQuery().close();
-                    }
-                  }
-                  return null;
-                }));
+            threads.submit(() -> {
+              try (Connection connection = database.asBenchRole();
+                  PreparedStatement start =
+                      connection.prepareStatement("SELECT df.start(df.seq(df.seq(?, ?), ?))")) {
+                for (int i = first + 1; i <= count; i += clients) {
+                  String step = "UPDATE public.bench_rows SET v = v + 1 WHERE id = " + i;
+                  start.setString(1, step);
+                  start.setString(2, step);
+                  start.setString(3, step);
+                  start.executeQuery().close();
+                }
+              }
+              return null;
+            }));
       }
       for (Future<?> future : running) {
         future.get();

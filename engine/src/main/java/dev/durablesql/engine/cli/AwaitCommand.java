@@ -130,13 +130,12 @@ final class AwaitCommand implements Callable<Integer> {
   private static Duration timeout(String text) {
     Duration timeout =
         DurationText.parse(text)
-            .orElseThrow(
-                () ->
-                    new EngineException(
-                        "--timeout "
-                            + text
-                            + " is not a duration: use e.g. 30s, 5m, 1h, 250ms or a number of"
-                            + " seconds"));
+            .orElseThrow(() ->
+                new EngineException(
+                    "--timeout "
+                        + text
+                        + " is not a duration: use e.g. 30s, 5m, 1h, 250ms or a number of"
+                        + " seconds"));
     if (timeout.isZero() || timeout.isNegative()) {
       throw new EngineException("--timeout must be positive, was " + text);
     }

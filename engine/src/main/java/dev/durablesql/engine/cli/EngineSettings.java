@@ -23,11 +23,10 @@ final class EngineSettings {
     String url =
         config
             .optionalString("url")
-            .orElseThrow(
-                () ->
-                    new ConfigException(
-                        "no database given: pass --url jdbc:postgresql://HOST:PORT/DB, set"
-                            + " DURABLE_URL, or put url=... in the --config file"));
+            .orElseThrow(() ->
+                new ConfigException(
+                    "no database given: pass --url jdbc:postgresql://HOST:PORT/DB, set"
+                        + " DURABLE_URL, or put url=... in the --config file"));
     return new EngineConfig(
         url,
         config.optionalString("user"),

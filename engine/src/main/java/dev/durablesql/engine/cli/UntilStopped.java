@@ -14,14 +14,13 @@ final class UntilStopped {
         .addShutdownHook(
             Thread.ofPlatform()
                 .name("df-shutdown")
-                .unstarted(
-                    () -> {
-                      try {
-                        stop.run();
-                      } finally {
-                        stopped.countDown();
-                      }
-                    }));
+                .unstarted(() -> {
+                  try {
+                    stop.run();
+                  } finally {
+                    stopped.countDown();
+                  }
+                }));
   }
 
   /** Blocks until the stop action has run. */

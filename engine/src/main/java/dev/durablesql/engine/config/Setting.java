@@ -117,9 +117,8 @@ public record Setting(
 
   private static Duration bound(String name, String text) {
     return DurationText.parse(text)
-        .orElseThrow(
-            () ->
-                new IllegalArgumentException(
-                    "bound '" + text + "' of setting " + name + " is not a duration"));
+        .orElseThrow(() ->
+            new IllegalArgumentException(
+                "bound '" + text + "' of setting " + name + " is not a duration"));
   }
 }

@@ -109,12 +109,11 @@ public sealed interface SettingKind {
     public Object parse(Setting setting, String text) {
       Duration value =
           DurationText.parse(text)
-              .orElseThrow(
-                  () ->
-                      setting.rejected(
-                          quote(text),
-                          "is not a duration: use e.g. 30s, 5m, 1h, 250ms or an ISO-8601 value"
-                              + " like PT30S"));
+              .orElseThrow(() ->
+                  setting.rejected(
+                      quote(text),
+                      "is not a duration: use e.g. 30s, 5m, 1h, 250ms or an ISO-8601 value"
+                          + " like PT30S"));
       if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
         throw setting.rejected(text.strip(), "is out of range " + range());
       }

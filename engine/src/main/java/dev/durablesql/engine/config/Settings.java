@@ -301,16 +301,15 @@ public final class Settings {
    */
   Setting require(String spelling, String where) {
     return find(spelling)
-        .orElseThrow(
-            () ->
-                new ConfigException(
-                    "unknown setting '"
-                        + spelling
-                        + "' "
-                        + where
-                        + "; did you mean '"
-                        + closest(spelling).name()
-                        + "'? Run durable config to list every setting"));
+        .orElseThrow(() ->
+            new ConfigException(
+                "unknown setting '"
+                    + spelling
+                    + "' "
+                    + where
+                    + "; did you mean '"
+                    + closest(spelling).name()
+                    + "'? Run durable config to list every setting"));
   }
 
   /** The setting whose name is fewest edits away from {@code spelling}. */

@@ -250,33 +250,29 @@ public final class DashboardQueries {
     conditions.add("true");
     filter
         .label()
-        .ifPresent(
-            label -> {
-              conditions.add("strpos(lower(i.label), lower(?)) > 0");
-              parameters.add(label);
-            });
+        .ifPresent(label -> {
+          conditions.add("strpos(lower(i.label), lower(?)) > 0");
+          parameters.add(label);
+        });
     filter
         .role()
-        .ifPresent(
-            role -> {
-              conditions.add(
-                  "i.submitted_by::oid = (SELECT r.oid FROM pg_roles r WHERE r.rolname = ?)");
-              parameters.add(role);
-            });
+        .ifPresent(role -> {
+          conditions.add(
+              "i.submitted_by::oid = (SELECT r.oid FROM pg_roles r WHERE r.rolname = ?)");
+          parameters.add(role);
+        });
     filter
         .createdAfter()
-        .ifPresent(
-            after -> {
-              conditions.add("i.created_at >= ?::timestamptz");
-              parameters.add(after);
-            });
+        .ifPresent(after -> {
+          conditions.add("i.created_at >= ?::timestamptz");
+          parameters.add(after);
+        });
     filter
         .createdBefore()
-        .ifPresent(
-            before -> {
-              conditions.add("i.created_at < ?::timestamptz");
-              parameters.add(before);
-            });
+        .ifPresent(before -> {
+          conditions.add("i.created_at < ?::timestamptz");
+          parameters.add(before);
+        });
     List<String> page = new ArrayList<>(conditions);
     List<Object> pageParameters = new ArrayList<>();
     if (filter.status().isPresent()) {

@@ -63,12 +63,11 @@ record OwnerFile(Path path) {
       throw new EmbeddedClusterException(
           "Could not read " + path + " (" + e + "); check its permissions", e);
     }
-    return owner.flatMap(
-        found ->
-            ProcessStatus.running(found.pid())
-                // The same id with another start time is another process: the owner is gone.
-                .filter(process -> ProcessStatus.startedAt(process, found.started()))
-                .map(ProcessHandle::pid));
+    return owner.flatMap(found ->
+        ProcessStatus.running(found.pid())
+            // The same id with another start time is another process: the owner is gone.
+            .filter(process -> ProcessStatus.startedAt(process, found.started()))
+            .map(ProcessHandle::pid));
   }
 
   private Optional<Owner> read() throws IOException {

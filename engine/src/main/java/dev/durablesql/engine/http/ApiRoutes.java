@@ -156,13 +156,12 @@ final class ApiRoutes {
                   request,
                   response,
                   headerRole(request)
-                      .orElseThrow(
-                          () ->
-                              new ApiError(
-                                  401,
-                                  "the request has no "
-                                      + settings.trustedHeader().orElseThrow()
-                                      + " header: sign in through your proxy"))));
+                      .orElseThrow(() ->
+                          new ApiError(
+                              401,
+                              "the request has no "
+                                  + settings.trustedHeader().orElseThrow()
+                                  + " header: sign in through your proxy"))));
     };
   }
 

@@ -131,23 +131,22 @@ public final class DashboardServer implements AutoCloseable {
       Supplier<String> metrics,
       Assets assets,
       ApiRoutes api) {
-    routing.addFilter(
-        (chain, request, response) -> {
-          response.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
-          response.header("X-Frame-Options", "DENY");
-          response.header("Referrer-Policy", "no-referrer");
-          response.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-          // Without sign-in, only loopback names: a rebound DNS name of another site is refused.
-          if (settings.auth() == Auth.OFF && !RequestChecks.hasLoopbackHost(request)) {
-            text(
-                response,
-                421,
-                "text/plain; charset=utf-8",
-                "This dashboard has sign-in off and answers only to 127.0.0.1, localhost or [::1].\n");
-            return;
-          }
-          chain.proceed();
-        });
+    routing.addFilter((chain, request, response) -> {
+      response.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+      response.header("X-Frame-Options", "DENY");
+      response.header("Referrer-Policy", "no-referrer");
+      response.header("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+      // Without sign-in, only loopback names: a rebound DNS name of another site is refused.
+      if (settings.auth() == Auth.OFF && !RequestChecks.hasLoopbackHost(request)) {
+        text(
+            response,
+            421,
+            "text/plain; charset=utf-8",
+            "This dashboard has sign-in off and answers only to 127.0.0.1, localhost or [::1].\n");
+        return;
+      }
+      chain.proceed();
+    });
     routing
         .get("/health/live", (request, response) -> status(response, true))
         .get("/health/ready", (request, response) -> status(response, ready.getAsBoolean()))

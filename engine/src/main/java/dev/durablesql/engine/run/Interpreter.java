@@ -290,16 +290,15 @@ final class Interpreter {
     Thread timer =
         Thread.ofVirtual()
             .name("df-timeout-" + node.id())
-            .start(
-                () -> {
-                  try {
-                    Thread.sleep(timeout);
-                    expired.set(true);
-                    timed.cancel();
-                  } catch (InterruptedException e) {
-                    // The node ended first.
-                  }
-                });
+            .start(() -> {
+              try {
+                Thread.sleep(timeout);
+                expired.set(true);
+                timed.cancel();
+              } catch (InterruptedException e) {
+                // The node ended first.
+              }
+            });
     try {
       return dispatch(node, scope, retry, childLoop, timed);
     } catch (BranchCancelled e) {
@@ -441,10 +440,9 @@ final class Interpreter {
     Optional<SqlStep.InstanceEnd> end =
         ending
             .filter(e -> e.stepId().equals(node.id()) && scope.id().equals(instance.id()))
-            .map(
-                e ->
-                    new SqlStep.InstanceEnd(
-                        e.thenNodeIds(), store.engineName(), new InstanceMarks(store, claim)));
+            .map(e ->
+                new SqlStep.InstanceEnd(
+                    e.thenNodeIds(), store.engineName(), new InstanceMarks(store, claim)));
     Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
     Optional<String> traceparent = Tracing.traceparent(span);
     StepOutcome step = null;
@@ -682,18 +680,17 @@ final class Interpreter {
       children[i] = scope(scope.childId(roots[i].id()), false, scope.results());
       tokens[i] = cancellation.child();
       running.add(
-          branches.submit(
-              () -> {
-                Object result;
-                try {
-                  result = execute(roots[index], children[index], retry, true, tokens[index]);
-                } catch (BranchCancelled e) {
-                  result = e;
-                } catch (RuntimeException | InterruptedException e) {
-                  result = e;
-                }
-                finished.add(Map.entry(index, result));
-              }));
+          branches.submit(() -> {
+            Object result;
+            try {
+              result = execute(roots[index], children[index], retry, true, tokens[index]);
+            } catch (BranchCancelled e) {
+              result = e;
+            } catch (RuntimeException | InterruptedException e) {
+              result = e;
+            }
+            finished.add(Map.entry(index, result));
+          }));
     }
     Outcome.Suspended waiting = null;
     for (int received = 0; received < 2; received++) {

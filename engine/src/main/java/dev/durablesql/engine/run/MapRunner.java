@@ -283,14 +283,13 @@ final class MapRunner {
             break;
           }
           Scope row = rowScope(index);
-          threads.execute(
-              () -> {
-                try {
-                  ends.add(new RowEnd(index, body.run(row, cancellation), null));
-                } catch (Throwable e) {
-                  ends.add(new RowEnd(index, null, e));
-                }
-              });
+          threads.execute(() -> {
+            try {
+              ends.add(new RowEnd(index, body.run(row, cancellation), null));
+            } catch (Throwable e) {
+              ends.add(new RowEnd(index, null, e));
+            }
+          });
           inFlight++;
         }
         if (inFlight == 0) {

@@ -102,10 +102,9 @@ public final class SchemaInstaller {
       }
       Map<String, String> recorded = applied;
       return migrations.stream()
-          .filter(
-              m ->
-                  !recorded.containsKey(m.fileName())
-                      || (m.isRepeatable() && !recorded.get(m.fileName()).equals(m.checksum())))
+          .filter(m ->
+              !recorded.containsKey(m.fileName())
+                  || (m.isRepeatable() && !recorded.get(m.fileName()).equals(m.checksum())))
           .map(Migration::fileName)
           .toList();
     } catch (SQLException e) {

@@ -194,22 +194,21 @@ final class InstanceLoader implements ClaimFollowUp {
       }
     }
     Map<String, LoadedInstance> loaded = new HashMap<>();
-    rows.forEach(
-        (id, row) ->
-            loaded.put(
+    rows.forEach((id, row) ->
+        loaded.put(
+            id,
+            new LoadedInstance(
                 id,
-                new LoadedInstance(
-                    id,
-                    row[0],
-                    Optional.ofNullable(row[1]),
-                    Optional.ofNullable(row[2]),
-                    Boolean.parseBoolean(row[3]),
-                    Optional.ofNullable(row[4]),
-                    row[5],
-                    of(nodes, id),
-                    of(policies, id),
-                    of(attempts, id),
-                    of(scopes, id))));
+                row[0],
+                Optional.ofNullable(row[1]),
+                Optional.ofNullable(row[2]),
+                Boolean.parseBoolean(row[3]),
+                Optional.ofNullable(row[4]),
+                row[5],
+                of(nodes, id),
+                of(policies, id),
+                of(attempts, id),
+                of(scopes, id))));
     return loaded;
   }
 

@@ -127,14 +127,13 @@ public final class NodeMarks implements AutoCloseable {
     List<Mark> taken = new ArrayList<>();
     lock.lock();
     try {
-      queue.removeIf(
-          mark -> {
-            if (mark.instanceId().equals(instanceId)) {
-              taken.add(mark);
-              return true;
-            }
-            return false;
-          });
+      queue.removeIf(mark -> {
+        if (mark.instanceId().equals(instanceId)) {
+          taken.add(mark);
+          return true;
+        }
+        return false;
+      });
       while (inFlight.containsKey(instanceId)) {
         written.await();
       }
@@ -153,12 +152,11 @@ public final class NodeMarks implements AutoCloseable {
   public void dropRunning(String instanceId, String nodeId, String stamp) {
     lock.lock();
     try {
-      queue.removeIf(
-          mark ->
-              mark.status().equals("running")
-                  && nodeId.equals(mark.nodeId())
-                  && instanceId.equals(mark.instanceId())
-                  && stamp.equals(mark.stamp()));
+      queue.removeIf(mark ->
+          mark.status().equals("running")
+              && nodeId.equals(mark.nodeId())
+              && instanceId.equals(mark.instanceId())
+              && stamp.equals(mark.stamp()));
     } finally {
       lock.unlock();
     }

@@ -113,10 +113,9 @@ final class ReferencePass {
     JsonNode json =
         result
             .json()
-            .orElseThrow(
-                () ->
-                    new SubstitutionException(
-                        reference + " cannot be read: result '" + name + "' is not JSON"));
+            .orElseThrow(() ->
+                new SubstitutionException(
+                    reference + " cannot be read: result '" + name + "' is not JSON"));
     JsonNode container;
     Optional<JsonNode> rows = result.rows();
     if (rows.isPresent()) {

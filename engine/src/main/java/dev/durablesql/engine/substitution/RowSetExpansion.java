@@ -19,13 +19,12 @@ final class RowSetExpansion {
     JsonNode rows =
         result
             .rows()
-            .orElseThrow(
-                () ->
-                    new SubstitutionException(
-                        reference
-                            + " needs a row set, but result '"
-                            + result.name()
-                            + "' is not a JSON object with a \"rows\" array"));
+            .orElseThrow(() ->
+                new SubstitutionException(
+                    reference
+                        + " needs a row set, but result '"
+                        + result.name()
+                        + "' is not a JSON object with a \"rows\" array"));
     if (rows.size() > MAX_ROWS) {
       throw new SubstitutionException(
           reference

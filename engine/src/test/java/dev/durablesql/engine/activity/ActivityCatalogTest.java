@@ -200,12 +200,11 @@ class ActivityCatalogTest {
         .contains(new Entry("checksum", "built-in", "1.2.3", "com.example.BuiltInChecksum"));
     assertThat(catalog.problems())
         .singleElement()
-        .satisfies(
-            problem -> {
-              assertThat(problem.source()).isEqualTo("example-checksum.jar");
-              assertThat(problem.message())
-                  .contains("already taken by com.example.BuiltInChecksum from built-in");
-            });
+        .satisfies(problem -> {
+          assertThat(problem.source()).isEqualTo("example-checksum.jar");
+          assertThat(problem.message())
+              .contains("already taken by com.example.BuiltInChecksum from built-in");
+        });
   }
 
   @Test

@@ -47,11 +47,10 @@ class PluginsCommandTest {
         .contains("built-in (engine)")
         .endsWith("dev.durablesql.engine.step.SqlStep");
     assertThat(lines)
-        .anySatisfy(
-            line ->
-                assertThat(line.split(" {2,}"))
-                    .containsExactly(
-                        "checksum", EXAMPLE_JAR, PluginJars.exampleVersion(), EXAMPLE_CLASS));
+        .anySatisfy(line ->
+            assertThat(line.split(" {2,}"))
+                .containsExactly(
+                    "checksum", EXAMPLE_JAR, PluginJars.exampleVersion(), EXAMPLE_CLASS));
   }
 
   @Test

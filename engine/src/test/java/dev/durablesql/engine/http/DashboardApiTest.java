@@ -131,12 +131,11 @@ class DashboardApiTest {
     HttpResponse<String> signedIn = client.signIn(ALICE, "any");
 
     assertThat(signedIn.headers().firstValue("Set-Cookie"))
-        .hasValueSatisfying(
-            cookie ->
-                assertThat(cookie)
-                    .matches("durable_session=[A-Za-z0-9_-]{43}; .*")
-                    .contains("HttpOnly")
-                    .contains("SameSite=Strict"));
+        .hasValueSatisfying(cookie ->
+            assertThat(cookie)
+                .matches("durable_session=[A-Za-z0-9_-]{43}; .*")
+                .contains("HttpOnly")
+                .contains("SameSite=Strict"));
     assertThat(body(signedIn).path("role").asText()).isEqualTo(ALICE);
     assertThat(body(client.session()).path("csrfToken").asText()).hasSize(43);
   }
@@ -193,12 +192,11 @@ class DashboardApiTest {
     ApiClient alice = signedIn(ALICE);
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                body(alice.get("/api/instances/" + id))
-                    .path("nodes")
-                    .findValuesAsText("inferredStatus")
-                    .contains("running"));
+        .until(() ->
+            body(alice.get("/api/instances/" + id))
+                .path("nodes")
+                .findValuesAsText("inferredStatus")
+                .contains("running"));
 
     JsonNode before = body(alice.get("/api/instances/" + id));
     HttpResponse<String> sent =

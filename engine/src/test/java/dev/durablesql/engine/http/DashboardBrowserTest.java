@@ -163,9 +163,8 @@ class DashboardBrowserTest {
     awaitNodeStatus("SIGNAL", "running");
     assertThat(nodeClasses("SQL")).allMatch(c -> c.contains(" pending"));
     browser.findElements(By.cssSelector("#graph g.node")).stream()
-        .filter(
-            g ->
-                g.findElement(By.tagName("title")).getAttribute("textContent").startsWith("SIGNAL"))
+        .filter(g ->
+            g.findElement(By.tagName("title")).getAttribute("textContent").startsWith("SIGNAL"))
         .findFirst()
         .orElseThrow()
         .click();
@@ -277,13 +276,12 @@ class DashboardBrowserTest {
     visible(By.cssSelector("#instance-rows tr[data-instance-id='" + report + "']"));
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                "failed"
-                    .equals(
-                        workflows.status(
-                            workflows.queryAsSuperuser(
-                                "SELECT id FROM df.instances WHERE label = 'broken-step'"))));
+        .until(() ->
+            "failed"
+                .equals(
+                    workflows.status(
+                        workflows.queryAsSuperuser(
+                            "SELECT id FROM df.instances WHERE label = 'broken-step'"))));
     browser.navigate().refresh();
     visible(By.cssSelector("#instance-rows tr[data-instance-id='" + report + "']"));
     Files.write(
@@ -293,9 +291,8 @@ class DashboardBrowserTest {
     awaitNodeStatus("MAP", "running");
     await()
         .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                browser.findElement(By.id("graph")).getText().matches("(?s).*rows [1-9]\\d*/40.*"));
+        .until(() ->
+            browser.findElement(By.id("graph")).getText().matches("(?s).*rows [1-9]\\d*/40.*"));
     browser.findElements(By.cssSelector("#graph g.node")).stream()
         .filter(
             g -> g.findElement(By.tagName("title")).getAttribute("textContent").startsWith("MAP"))

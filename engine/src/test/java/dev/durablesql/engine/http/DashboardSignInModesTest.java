@@ -155,37 +155,34 @@ class DashboardSignInModesTest {
 
   @Test
   void signInOffIsRefusedOffLoopbackAndNeedsARole() {
-    assertThatThrownBy(
-            () ->
-                new HttpSettings(
-                    "0.0.0.0",
-                    8087,
-                    HttpSettings.Auth.OFF,
-                    Optional.empty(),
-                    Optional.of(ALICE),
-                    Duration.ofMinutes(5)))
+    assertThatThrownBy(() ->
+            new HttpSettings(
+                "0.0.0.0",
+                8087,
+                HttpSettings.Auth.OFF,
+                Optional.empty(),
+                Optional.of(ALICE),
+                Duration.ofMinutes(5)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("loopback");
-    assertThatThrownBy(
-            () ->
-                new HttpSettings(
-                    "127.0.0.1",
-                    8087,
-                    HttpSettings.Auth.OFF,
-                    Optional.empty(),
-                    Optional.empty(),
-                    Duration.ofMinutes(5)))
+    assertThatThrownBy(() ->
+            new HttpSettings(
+                "127.0.0.1",
+                8087,
+                HttpSettings.Auth.OFF,
+                Optional.empty(),
+                Optional.empty(),
+                Duration.ofMinutes(5)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dashboard.role");
-    assertThatThrownBy(
-            () ->
-                new HttpSettings(
-                    "127.0.0.1",
-                    8087,
-                    HttpSettings.Auth.TRUSTED_HEADER,
-                    Optional.empty(),
-                    Optional.empty(),
-                    Duration.ofMinutes(5)))
+    assertThatThrownBy(() ->
+            new HttpSettings(
+                "127.0.0.1",
+                8087,
+                HttpSettings.Auth.TRUSTED_HEADER,
+                Optional.empty(),
+                Optional.empty(),
+                Duration.ofMinutes(5)))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("dashboard.trusted-header");
   }

@@ -146,30 +146,29 @@ class FairnessTest {
     AtomicInteger quotaRemoved = new AtomicInteger();
     Thread sampler =
         Thread.ofVirtual()
-            .start(
-                () -> {
-                  while (!Thread.currentThread().isInterrupted()) {
-                    try {
-                      int running = aliceRunning();
-                      int marked =
-                          (int)
-                              count(
-                                  "SELECT count(*) FROM df.instances WHERE status = 'running'"
-                                      + " AND submitted_by = 'alice'::regrole");
-                      if (quotaRemoved.get() == 0) {
-                        mostRunning.accumulateAndGet(running, Math::max);
-                        mostMarkedRunning.accumulateAndGet(marked, Math::max);
-                      } else {
-                        mostRunningWithoutQuota.accumulateAndGet(running, Math::max);
-                      }
-                      Thread.sleep(20);
-                    } catch (InterruptedException e) {
-                      return;
-                    } catch (SQLException e) {
-                      throw new IllegalStateException(e);
-                    }
+            .start(() -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                try {
+                  int running = aliceRunning();
+                  int marked =
+                      (int)
+                          count(
+                              "SELECT count(*) FROM df.instances WHERE status = 'running'"
+                                  + " AND submitted_by = 'alice'::regrole");
+                  if (quotaRemoved.get() == 0) {
+                    mostRunning.accumulateAndGet(running, Math::max);
+                    mostMarkedRunning.accumulateAndGet(marked, Math::max);
+                  } else {
+                    mostRunningWithoutQuota.accumulateAndGet(running, Math::max);
                   }
-                });
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  return;
+                } catch (SQLException e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            });
 
     long aliceDoneWhenBobWas;
     try (Engine one = Engine.start(postgres.engineConfig("quota-engine-1"));
@@ -213,20 +212,18 @@ class FairnessTest {
       AtomicReference<RoleConnections.StepConnection> alicesSecond = new AtomicReference<>();
       Thread waiting =
           Thread.ofVirtual()
-              .start(
-                  () -> {
-                    try {
-                      alicesSecond.set(connections.open(ALICE, Optional.empty()));
-                    } catch (Exception e) {
-                      throw new IllegalStateException(e);
-                    }
-                  });
+              .start(() -> {
+                try {
+                  alicesSecond.set(connections.open(ALICE, Optional.empty()));
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  waiting.getState() == Thread.State.WAITING
-                      || waiting.getState() == Thread.State.TIMED_WAITING);
+          .until(() ->
+              waiting.getState() == Thread.State.WAITING
+                  || waiting.getState() == Thread.State.TIMED_WAITING);
 
       // Two global slots: alice's waiting step must not hold the second one.
       try (RoleConnections.StepConnection bobs = connections.open(BOB, Optional.empty());

@@ -66,10 +66,9 @@ class PostgresRestartTest {
           await()
               .atMost(Duration.ofSeconds(90))
               .pollInterval(Duration.ofMillis(500))
-              .until(
-                  () ->
-                      count(url, "SELECT count(*) FROM df.instances WHERE status = 'completed'")
-                          == count);
+              .until(() ->
+                  count(url, "SELECT count(*) FROM df.instances WHERE status = 'completed'")
+                      == count);
         } catch (org.awaitility.core.ConditionTimeoutException e) {
           dumpState(url);
           throw e;
@@ -87,15 +86,14 @@ class PostgresRestartTest {
   /** For the record when the wait times out: where the engine's threads are. */
   private static void dumpEngineThreads() {
     Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              if (thread.getName().startsWith("df-")) {
-                System.out.println("THREAD " + thread.getName() + " " + thread.getState());
-                for (StackTraceElement frame : stack) {
-                  System.out.println("    at " + frame);
-                }
-              }
-            });
+        .forEach((thread, stack) -> {
+          if (thread.getName().startsWith("df-")) {
+            System.out.println("THREAD " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+              System.out.println("    at " + frame);
+            }
+          }
+        });
   }
 
   /** For the record when the wait times out: the instances' state and the engine's threads. */
@@ -130,15 +128,14 @@ class PostgresRestartTest {
       System.out.println("STATE unavailable: " + e.getMessage());
     }
     Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              if (thread.getName().startsWith("df-")) {
-                System.out.println("THREAD " + thread.getName() + " " + thread.getState());
-                for (StackTraceElement frame : stack) {
-                  System.out.println("    at " + frame);
-                }
-              }
-            });
+        .forEach((thread, stack) -> {
+          if (thread.getName().startsWith("df-")) {
+            System.out.println("THREAD " + thread.getName() + " " + thread.getState());
+            for (StackTraceElement frame : stack) {
+              System.out.println("    at " + frame);
+            }
+          }
+        });
   }
 
   private static String workflow() {

@@ -77,14 +77,13 @@ class SqlStepTest {
 
     try (var alice = postgres.connectAs(ALICE);
         var statement = alice.createStatement()) {
-      assertThatThrownBy(
-              () ->
-                  statement.execute(
-                      "SELECT df_engine.checkpoint_step("
-                          + literal(id)
-                          + ", (SELECT root_node FROM df.instances WHERE id = "
-                          + literal(id)
-                          + "), gen_random_uuid(), '{\"rows\":[]}', 'forged', 'x', NULL)"))
+      assertThatThrownBy(() ->
+              statement.execute(
+                  "SELECT df_engine.checkpoint_step("
+                      + literal(id)
+                      + ", (SELECT root_node FROM df.instances WHERE id = "
+                      + literal(id)
+                      + "), gen_random_uuid(), '{\"rows\":[]}', 'forged', 'x', NULL)"))
           .hasMessageContaining("taken over by another engine");
     }
     assertThat(rootStatus(id)).isEqualTo("pending");

@@ -226,14 +226,13 @@ class ControlCancelTest {
           executor.submit(() -> Queries.text(waiting, "SELECT df.await_instance(?, 30)", id));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  "PgSleep"
-                      .equals(
-                          Queries.text(
-                              postgres.dataSource(),
-                              "SELECT wait_event FROM pg_stat_activity WHERE pid = ?",
-                              (int) pid)));
+          .until(() ->
+              "PgSleep"
+                  .equals(
+                      Queries.text(
+                          postgres.dataSource(),
+                          "SELECT wait_event FROM pg_stat_activity WHERE pid = ?",
+                          (int) pid)));
 
       Queries.text(alice, "SELECT df.cancel(?)", id);
 

@@ -162,12 +162,11 @@ class ControlSignalTest {
   void anotherRoleCannotWriteIntoTheInboxDirectly() throws SQLException {
     String id = start();
 
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    bob,
-                    "INSERT INTO df_engine.signals (instance_id, name, payload) VALUES (?, 'go', '1')",
-                    id))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                bob,
+                "INSERT INTO df_engine.signals (instance_id, name, payload) VALUES (?, 'go', '1')",
+                id))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"))
         .hasMessageContaining("row-level security");

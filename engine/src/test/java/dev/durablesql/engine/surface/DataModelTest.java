@@ -208,23 +208,21 @@ class DataModelTest {
 
   @Test
   void malformedInstanceIdsAreRejected() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    postgres.dataSource(),
-                    "INSERT INTO df.instances (id, root_node, submitted_by)"
-                        + " VALUES ('NOT-HEX!', '0000abcd', 'alice'::regrole)"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "INSERT INTO df.instances (id, root_node, submitted_by)"
+                    + " VALUES ('NOT-HEX!', '0000abcd', 'alice'::regrole)"))
         .hasMessageContaining("instances_id_check");
   }
 
   @Test
   void unknownInstanceStatusesAreRejected() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    postgres.dataSource(),
-                    "INSERT INTO df.instances (id, root_node, submitted_by, status)"
-                        + " VALUES ('0000abcd', '0000abce', 'alice'::regrole, 'skipped')"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "INSERT INTO df.instances (id, root_node, submitted_by, status)"
+                    + " VALUES ('0000abcd', '0000abce', 'alice'::regrole, 'skipped')"))
         .hasMessageContaining("instances_status_check");
   }
 
@@ -235,12 +233,11 @@ class DataModelTest {
       id = Queries.text(alice, "SELECT df.start('SELECT 1')");
     }
 
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    postgres.dataSource(),
-                    "UPDATE df.nodes SET status = 'skipped' WHERE instance_id = ?",
-                    id))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "UPDATE df.nodes SET status = 'skipped' WHERE instance_id = ?",
+                id))
         .hasMessageContaining("nodes_status_check");
   }
 
@@ -251,12 +248,11 @@ class DataModelTest {
       id = Queries.text(alice, "SELECT df.start('SELECT 1')");
     }
 
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    postgres.dataSource(),
-                    "UPDATE df.nodes SET result = '1' WHERE instance_id = ?",
-                    id))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "UPDATE df.nodes SET result = '1' WHERE instance_id = ?",
+                id))
         .hasMessageContaining("nodes_result_check");
   }
 

@@ -430,11 +430,10 @@ class DslConstructorsTest {
 
   @Test
   void guardAvoidsTheFalsePositiveOfADoBlockThatSetsAVariableFirst() {
-    assertThatCode(
-            () ->
-                Queries.execute(
-                    alice,
-                    """
+    assertThatCode(() ->
+            Queries.execute(
+                alice,
+                """
                 DO $$
                 BEGIN
                   PERFORM public.pretend_helper('df.setvar', 'OK');

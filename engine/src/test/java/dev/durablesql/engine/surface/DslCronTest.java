@@ -139,9 +139,8 @@ class DslCronTest {
     }
 
     Map<String, String> expected = new LinkedHashMap<>();
-    reasons.forEach(
-        (expression, reason) ->
-            expected.put(expression, "Invalid cron expression '" + expression + "': " + reason));
+    reasons.forEach((expression, reason) ->
+        expected.put(expression, "Invalid cron expression '" + expression + "': " + reason));
     assertThat(errors).containsExactlyEntriesOf(expected);
   }
 
@@ -170,14 +169,13 @@ class DslCronTest {
 
     assertThat(errors)
         .hasSize(5)
-        .allSatisfy(
-            (zone, error) ->
-                assertThat(error)
-                    .isEqualTo(
-                        "Invalid time zone '"
-                            + zone
-                            + "': use a name from pg_timezone_names such as 'Europe/Paris' or"
-                            + " 'UTC'"));
+        .allSatisfy((zone, error) ->
+            assertThat(error)
+                .isEqualTo(
+                    "Invalid time zone '"
+                        + zone
+                        + "': use a name from pg_timezone_names such as 'Europe/Paris' or"
+                        + " 'UTC'"));
   }
 
   @Test

@@ -157,13 +157,12 @@ class GrantMatrixTest {
 
     try (Connection connection = postgres.connectAs(role)) {
 
-      assertThatThrownBy(
-              () ->
-                  Queries.execute(
-                      connection,
-                      "INSERT INTO df_engine.node_policies (instance_id, node_id, policy)"
-                          + " VALUES (?, '00000000', '{\"timeout_seconds\": 1}')",
-                      alices))
+      assertThatThrownBy(() ->
+              Queries.execute(
+                  connection,
+                  "INSERT INTO df_engine.node_policies (instance_id, node_id, policy)"
+                      + " VALUES (?, '00000000', '{\"timeout_seconds\": 1}')",
+                  alices))
           .isInstanceOfSatisfying(
               SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"))
           .hasMessageContaining("row-level security");
@@ -249,10 +248,8 @@ class GrantMatrixTest {
 
   @Test
   void aRoleThatDoesNotExistFailsOnTheFirstGrant() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    postgres.dataSource(), "SELECT df.grant_usage('no_such_role_here')"))
+    assertThatThrownBy(() ->
+            Queries.execute(postgres.dataSource(), "SELECT df.grant_usage('no_such_role_here')"))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42704"))
         .hasMessageContaining("no_such_role_here")
@@ -459,10 +456,8 @@ class GrantMatrixTest {
 
     try (Connection connection = postgres.connectAs(delegate)) {
 
-      assertThatThrownBy(
-              () ->
-                  Queries.execute(
-                      connection, "SELECT df.grant_usage(?, include_http => true)", third))
+      assertThatThrownBy(() ->
+              Queries.execute(connection, "SELECT df.grant_usage(?, include_http => true)", third))
           .isInstanceOfSatisfying(
               SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"))
           .hasMessageContaining("permission denied for function http");

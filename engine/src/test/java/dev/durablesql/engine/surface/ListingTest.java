@@ -468,12 +468,11 @@ class ListingTest {
 
   @Test
   void usersCannotRaiseTheCap() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "INSERT INTO df.settings (name, value)"
-                        + " VALUES ('list_instances_max_limit', '99999')"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "INSERT INTO df.settings (name, value)"
+                    + " VALUES ('list_instances_max_limit', '99999')"))
         .hasMessageContaining("permission denied");
   }
 

@@ -163,44 +163,38 @@ class SecurityTest {
   void submitterCannotChangeSubmittedBy() throws SQLException {
     String id = Queries.text(alice, "SELECT df.start('SELECT 1')");
 
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "UPDATE df.instances SET submitted_by = 'bob'::regrole WHERE id = ?",
-                    id))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice, "UPDATE df.instances SET submitted_by = 'bob'::regrole WHERE id = ?", id))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "UPDATE df.nodes SET submitted_by = 'bob'::regrole WHERE instance_id = ?",
-                    id))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "UPDATE df.nodes SET submitted_by = 'bob'::regrole WHERE instance_id = ?",
+                id))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
   }
 
   @Test
   void usersCannotInsertAStatus() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "INSERT INTO df.instances (id, root_node, submitted_by, status)"
-                        + " VALUES ('0000abcd', '0000abce', 'alice'::regrole, 'completed')"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "INSERT INTO df.instances (id, root_node, submitted_by, status)"
+                    + " VALUES ('0000abcd', '0000abce', 'alice'::regrole, 'completed')"))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
   }
 
   @Test
   void usersCannotInsertAnInstanceForAnotherRole() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "INSERT INTO df.instances (id, root_node, submitted_by)"
-                        + " VALUES ('0000abcd', '0000abce', 'bob'::regrole)"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "INSERT INTO df.instances (id, root_node, submitted_by)"
+                    + " VALUES ('0000abcd', '0000abce', 'bob'::regrole)"))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"))
         .hasMessageContaining("row-level security");
@@ -328,10 +322,9 @@ class SecurityTest {
 
   @Test
   void usersCannotWriteSettings() {
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice, "INSERT INTO df.settings VALUES ('enable_superuser_instances', 'on')"))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice, "INSERT INTO df.settings VALUES ('enable_superuser_instances', 'on')"))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("42501"));
     assertThatThrownBy(() -> Queries.execute(alice, "UPDATE df.settings SET value = 'on'"))
@@ -416,24 +409,22 @@ class SecurityTest {
     String id = Queries.text(alice, "SELECT df.start('SELECT 1')");
     String root = Queries.text(alice, "SELECT root_node FROM df.instances WHERE id = ?", id);
 
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "SELECT df_engine.checkpoint_step(?, ?, gen_random_uuid(), '{\"forged\":true}', 'x',"
-                        + " 'x', NULL)",
-                    id,
-                    root))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "SELECT df_engine.checkpoint_step(?, ?, gen_random_uuid(), '{\"forged\":true}', 'x',"
+                    + " 'x', NULL)",
+                id,
+                root))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("DF001"))
         .hasMessageContaining("lease");
-    assertThatThrownBy(
-            () ->
-                Queries.execute(
-                    alice,
-                    "SELECT df_engine.checkpoint_step(?, ?, NULL, '{\"forged\":true}', 'x', 'x', NULL)",
-                    id,
-                    root))
+    assertThatThrownBy(() ->
+            Queries.execute(
+                alice,
+                "SELECT df_engine.checkpoint_step(?, ?, NULL, '{\"forged\":true}', 'x', 'x', NULL)",
+                id,
+                root))
         .isInstanceOfSatisfying(
             SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("DF001"));
     assertThat(Queries.rows(alice, "SELECT status, result FROM df.nodes WHERE instance_id = ?", id))

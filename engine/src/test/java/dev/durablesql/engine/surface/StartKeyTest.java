@@ -219,13 +219,12 @@ class StartKeyTest {
   private static void awaitLockWait(long pid) {
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                "Lock"
-                    .equals(
-                        Queries.text(
-                            postgres.dataSource(),
-                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?",
-                            (int) pid)));
+        .until(() ->
+            "Lock"
+                .equals(
+                    Queries.text(
+                        postgres.dataSource(),
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?",
+                        (int) pid)));
   }
 }

@@ -226,22 +226,19 @@ class StartModeTest {
   void errorsInTheNewSessionArePrefixedAndReleaseTheSlot() throws SQLException {
     long pid = Queries.number(alice, "SELECT pg_backend_pid()");
 
-    assertThatThrownBy(
-            () ->
-                Queries.text(
-                    alice, "SELECT df.start(?, NULL, NULL, 'new')", "{\"node_type\":\"X\"}"))
+    assertThatThrownBy(() ->
+            Queries.text(alice, "SELECT df.start(?, NULL, NULL, 'new')", "{\"node_type\":\"X\"}"))
         .hasMessageContaining("df.start() on new transaction failed:")
         .hasMessageContaining("Unknown node_type 'X'");
     assertThat(Queries.column(postgres.dataSource(), SLOTS_HELD_BY, (int) pid)).isEmpty();
     await()
         .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                Queries.number(
-                        postgres.dataSource(),
-                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?",
-                        "df.start new transaction")
-                    == 0);
+        .until(() ->
+            Queries.number(
+                    postgres.dataSource(),
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?",
+                    "df.start new transaction")
+                == 0);
   }
 
   @Test
@@ -265,20 +262,17 @@ class StartModeTest {
           Queries.text(firstStart, "SELECT df.start('SELECT 1', NULL, NULL, 'caller', 'slot-key')");
       long pid = Queries.number(alice, "SELECT pg_backend_pid()");
       Future<String> launched =
-          executor.submit(
-              () ->
-                  Queries.text(
-                      alice, "SELECT df.start('SELECT 2', NULL, NULL, 'new', 'slot-key')"));
+          executor.submit(() ->
+              Queries.text(alice, "SELECT df.start('SELECT 2', NULL, NULL, 'new', 'slot-key')"));
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  "Lock"
-                      .equals(
-                          Queries.text(
-                              postgres.dataSource(),
-                              "SELECT wait_event_type FROM pg_stat_activity"
-                                  + " WHERE application_name = 'df.start new transaction'")));
+          .until(() ->
+              "Lock"
+                  .equals(
+                      Queries.text(
+                          postgres.dataSource(),
+                          "SELECT wait_event_type FROM pg_stat_activity"
+                              + " WHERE application_name = 'df.start new transaction'")));
       List<String> heldWhileRunning =
           Queries.column(postgres.dataSource(), SLOTS_HELD_BY, (int) pid);
       List<List<String>> newSessions =

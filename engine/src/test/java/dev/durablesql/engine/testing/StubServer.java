@@ -87,9 +87,8 @@ public final class StubServer implements AutoCloseable {
       Map<String, String> headers = new TreeMap<>();
       exchange
           .getRequestHeaders()
-          .forEach(
-              (name, values) ->
-                  headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0)));
+          .forEach((name, values) ->
+              headers.put(name.toLowerCase(java.util.Locale.ROOT), values.get(0)));
       String path = exchange.getRequestURI().getPath();
       requests.add(new Request(exchange.getRequestMethod(), path, headers, body));
       Deque<Reply> script = replies.get(path);
