@@ -363,14 +363,14 @@ public final class RoleConnections implements AutoCloseable {
     private final HikariDataSource pool;
     private final Runnable release;
 
+    /** Whether the step's own transaction reset the session, so that none is due at close. */
+    private boolean resetInTransaction;
+
     StepConnection(Connection connection, HikariDataSource pool, Runnable release) {
       this.connection = connection;
       this.pool = pool;
       this.release = release;
     }
-
-    /** Whether the step's own transaction reset the session, so that none is due at close. */
-    private boolean resetInTransaction;
 
     public Connection connection() {
       return connection;
