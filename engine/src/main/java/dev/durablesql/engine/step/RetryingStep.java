@@ -8,6 +8,7 @@ import io.github.resilience4j.retry.RetryConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,27 +113,23 @@ public final class RetryingStep {
           lastError == null ? "SQL execution failed: retry attempts exhausted" : lastError);
     }
     AtomicInteger attempt = new AtomicInteger(attemptsUsed);
+    // Most steps succeed at once: the first attempt runs without the Retry, which is built (and
+    // shown the outcome already in hand, so that it waits its first delay) only when a transient
+    // failure leaves attempts to spend.
+    StepOutcome first = attempt(target, once, policy, attempt, attempts);
+    if (!(first instanceof StepOutcome.Failed failed)
+        || !failed.transientFailure()
+        || attempt.get() >= policy.maxAttempts()) {
+      return first;
+    }
+    AtomicReference<StepOutcome> inHand = new AtomicReference<>(first);
     Retry retry = Retry.of("step-" + target.nodeId(), config(policy, remaining));
     try {
       return Retry.decorateCheckedSupplier(
               retry,
               () -> {
-                int number = attempt.incrementAndGet();
-                StepOutcome outcome = once.run();
-                if (outcome instanceof StepOutcome.Failed failed
-                    && failed.transientFailure()
-                    && number < policy.maxAttempts()) {
-                  attempts.failed(number, failed.error());
-                  meters.retried();
-                  log.info(
-                      "Step {} of instance {} failed on attempt {} of {}; retrying: {}",
-                      target.nodeId(),
-                      target.claim().id(),
-                      number,
-                      policy.maxAttempts(),
-                      failed.error());
-                }
-                return outcome;
+                StepOutcome known = inHand.getAndSet(null);
+                return known != null ? known : attempt(target, once, policy, attempt, attempts);
               })
           .get();
     } catch (InterruptedException | RuntimeException e) {
@@ -140,6 +137,32 @@ public final class RetryingStep {
     } catch (Throwable e) {
       throw new IllegalStateException("step " + target.nodeId() + " failed unexpectedly", e);
     }
+  }
+
+  /** Runs one attempt; a transient failure that leaves attempts is recorded and logged. */
+  private StepOutcome attempt(
+      SqlStep.Target target,
+      Attempt once,
+      RetryPolicy policy,
+      AtomicInteger attempt,
+      AttemptLog attempts)
+      throws InterruptedException {
+    int number = attempt.incrementAndGet();
+    StepOutcome outcome = once.run();
+    if (outcome instanceof StepOutcome.Failed failed
+        && failed.transientFailure()
+        && number < policy.maxAttempts()) {
+      attempts.failed(number, failed.error());
+      meters.retried();
+      log.info(
+          "Step {} of instance {} failed on attempt {} of {}; retrying: {}",
+          target.nodeId(),
+          target.claim().id(),
+          number,
+          policy.maxAttempts(),
+          failed.error());
+    }
+    return outcome;
   }
 
   private static RetryConfig config(RetryPolicy policy, int remaining) {
