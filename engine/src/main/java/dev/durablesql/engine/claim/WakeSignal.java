@@ -12,8 +12,8 @@ public final class WakeSignal {
   private volatile boolean dueTimesChanged = true;
 
   /**
-   * Wakes the loop for work whose due time it may not know yet: a NOTIFY (a start, a signal), or an
-   * instance of this engine parked until a timer.
+   * Wakes the loop for work whose due time it may not know yet: an instance of this engine parked
+   * until a timer, or the listener's (re)connection, after which anything may be due.
    */
   public void signalDueTimes() {
     dueTimesChanged = true;

@@ -69,7 +69,9 @@ public final class WakeupListener implements AutoCloseable {
                 onCancel.accept(payload.substring(CANCEL_PREFIX.length()));
               }
             }
-            wake.signalDueTimes();
+            // What a NOTIFY announces (a start, a signal, a cancel) is due now, and the claim this
+            // wakes takes it; no timer moved, so the next due time is not asked again for it.
+            wake.signal();
           }
         }
       } catch (SQLException e) {
