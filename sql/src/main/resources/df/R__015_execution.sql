@@ -266,7 +266,9 @@ CREATE OR REPLACE FUNCTION df_engine.finish_in_step(
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM df_engine.write_nodes(p_marks);
+  IF pg_catalog.jsonb_array_length(p_marks) OPERATOR(pg_catalog.>) 0 THEN
+    PERFORM df_engine.write_nodes(p_marks);
+  END IF;
   IF NOT df_engine.finish_instance(p_instance_id, p_lease_token, 'completed', p_engine) THEN
     RAISE EXCEPTION USING ERRCODE = 'DF001',
       MESSAGE = format('the lease on instance %s was taken over by another engine; the step is rolled back',

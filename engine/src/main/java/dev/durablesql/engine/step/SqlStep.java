@@ -451,7 +451,17 @@ public final class SqlStep {
       if (target.end().isPresent()) {
         InstanceEnd end = target.end().get();
         taken = end.pendingMarks().take();
-        java.util.List<NodeMarks.Mark> marks = new java.util.ArrayList<>(taken);
+        java.util.List<NodeMarks.Mark> marks = new java.util.ArrayList<>();
+        for (NodeMarks.Mark mark : taken) {
+          // The instance's and this step's running marks would be overwritten in this very
+          // transaction (the step completes, the instance ends): two row updates for nothing.
+          boolean overwritten =
+              mark.status().equals("running")
+                  && (mark.nodeId() == null || mark.nodeId().equals(target.nodeId()));
+          if (!overwritten) {
+            marks.add(mark);
+          }
+        }
         for (String id : end.thenNodeIds()) {
           marks.add(
               new NodeMarks.Mark(
