@@ -33,6 +33,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -191,16 +192,21 @@ final class Interpreter {
     }
   }
 
+  /**
+   * The scope {@code id} as saved, or new at generation 1. A child scope starts with the results of
+   * its parent ({@code inherited}) and is not saved when it starts: its results only grow, so after
+   * a restart it is what it inherits again, overlaid with what was saved in it since (a step's
+   * named result, a loop's generation). Saving every JOIN branch's scope before it ran cost a
+   * synchronous commit per branch, one after another.
+   */
   private Scope scope(String id, boolean instanceRoot, Map<String, String> inherited) {
     ScopeState saved = savedScopes.get(id);
-    if (saved != null) {
-      return new Scope(id, instanceRoot, saved.generation(), saved.results());
+    if (saved == null) {
+      return new Scope(id, instanceRoot, 1, inherited);
     }
-    Scope created = new Scope(id, instanceRoot, 1, inherited);
-    if (!instanceRoot) {
-      save(created, Optional.empty());
-    }
-    return created;
+    Map<String, String> results = new LinkedHashMap<>(inherited);
+    results.putAll(saved.results());
+    return new Scope(id, instanceRoot, saved.generation(), results);
   }
 
   private void save(Scope scope, Optional<Instant> iterationStartedAt) {

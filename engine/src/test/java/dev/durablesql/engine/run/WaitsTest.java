@@ -150,6 +150,35 @@ class WaitsTest {
   }
 
   @Test
+  void aBranchResumedAfterARestartStillSeesTheResultsOfItsParentAndItsOwn() throws Exception {
+    // The parent's $p and the branch's own $b were named before the wait; after a restart the
+    // branch is rebuilt from what it inherits and what was saved in it.
+    String id =
+        workflows.start(
+            ALICE,
+            literal(
+                then(
+                    named(sql("SELECT 'parent' AS v"), "p"),
+                    join(
+                        then(
+                            named(sql("SELECT 'branch' AS v"), "b"),
+                            then(
+                                signal("go", null),
+                                named(sql("SELECT $p.v || '+' || $b.v AS seen"), "seen"))),
+                        sql("SELECT 2 AS other")))));
+    try (Engine first = engine("branch-first")) {
+      awaitParked(id);
+    }
+    sendSignal(id, "go", "{}");
+
+    try (Engine second = engine("branch-second")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("completed");
+    }
+
+    assertThat(workflows.result(id)).contains("\"seen\": \"parent+branch\"");
+  }
+
+  @Test
   void aWaitWithATimeoutCompletesAsTimedOutWithoutASignal() throws Exception {
     String id = workflows.start(ALICE, literal(signal("never", 1)));
 
