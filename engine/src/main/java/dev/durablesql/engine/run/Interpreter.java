@@ -947,7 +947,7 @@ final class Interpreter {
       result.set("data", delivery.payload().map(Interpreter::parse).orElse(null));
       return new Outcome.Completed(result.toString());
     }
-    if (due.isPresent() && now != null && !now.isBefore(due.get())) {
+    if (due.isPresent() && !now.isBefore(due.get())) { // due is set only where now is
       scopes.closeWait(claim, node.id(), scope.stamp());
       result.put("timed_out", true);
       result.putNull("data");

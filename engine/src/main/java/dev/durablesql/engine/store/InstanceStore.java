@@ -140,11 +140,6 @@ public final class InstanceStore {
     return loader.load(claim);
   }
 
-  /** Loads the instance and its graph in one round trip; empty if the instance row is gone. */
-  public Optional<LoadedInstance> load(String instanceId) {
-    return loader.load(instanceId);
-  }
-
   /** Records a failed attempt that will be retried, so that a restart continues the count. */
   public void recordFailedAttempt(
       ClaimedInstance claim, String nodeId, String stamp, int attempt, String error) {
