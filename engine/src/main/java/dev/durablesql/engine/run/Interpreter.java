@@ -477,9 +477,12 @@ final class Interpreter {
     } finally {
       endStep(span, step);
     }
-    // The step's end is written (below, or by its checkpoint): a running mark still queued for it
-    // would be a wasted row update.
-    store.dropRunningMark(claim, node.id(), scope.stamp());
+    if (step instanceof StepOutcome.Completed) {
+      // Its checkpoint wrote its end: a running mark still queued for it would be a wasted row
+      // update. (A failed step's is dropped once its failure is written, below; a step whose
+      // branch stops here keeps it, so that the stop can stamp it.)
+      store.dropRunningMark(claim, node.id(), scope.stamp());
+    }
     checkContinue(cancellation);
     return switch (step) {
       case StepOutcome.Completed completed -> {
@@ -492,6 +495,7 @@ final class Interpreter {
       }
       case StepOutcome.Failed failed -> {
         write(node, scope, "failed", failed.error(), false, false);
+        store.dropRunningMark(claim, node.id(), scope.stamp());
         yield new Outcome.Failed(failed.error());
       }
     };
