@@ -58,7 +58,13 @@ DROP FUNCTION IF EXISTS df_engine.claim(text, integer, double precision);
 CREATE FUNCTION df_engine.claim(p_engine text, p_limit integer, p_lease_seconds double precision)
 RETURNS TABLE (instance_id varchar, lease_token uuid, epoch bigint, vars text, wake_seq bigint,
                previous_owner text)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+-- Index scans in wake order and nested loops only. runs churns faster than autovacuum analyzes it,
+-- and PL/pgSQL keeps a plan for the session: planned on statistics that saw a few due rows, the
+-- claim fetched every due row of the role to sort them (a bitmap scan, 20 000 rows for a batch of
+-- 50 behind a backlog of 20 000: 7 ms per claim), hashed them all to learn which roles have any,
+-- and hashed runs again to lease the batch.
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
+SET enable_hashjoin = off SET enable_mergejoin = off SET enable_bitmapscan = off AS $$
 #variable_conflict use_column
 DECLARE
   v_roles regrole[];

@@ -97,23 +97,29 @@ CREATE OR REPLACE FUNCTION df_engine.write_nodes(p_marks jsonb)
 RETURNS void
 -- PL/pgSQL, not SQL: it keeps the statement's plan for the session, where a SQL function would
 -- plan the statement again at every call (more than the statement costs to run).
--- Nested loops only: the planner guesses 100 marks for any jsonb_to_recordset, where a batch holds
--- a few, and with that guess it hashed the whole of df.nodes (or runs) for every batch, a cost that
--- grows with every instance in the database (ms per batch with 10 000 parked). Each mark is a
--- primary-key probe.
+-- Each mark is primary-key probes, whatever the planner believes: the plan is kept for the session
+-- and runs and df.instances churn faster than autovacuum analyzes them. The planner guesses 100
+-- marks for any jsonb_to_recordset, where a batch holds a few, and planned with tables that looked
+-- empty it read the whole of runs for every batch (as the outer side of the join), found started
+-- instances by scanning every pending one (20 000 with a backlog), or hashed all of df.nodes: costs
+-- that grow with the database. So: nested loops only, no sequential scans, the lease check as a
+-- LATERAL lookup per mark, and the pending test kept off the status index (IS TRUE).
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+SET search_path = pg_catalog, pg_temp SET enable_hashjoin = off SET enable_mergejoin = off
+SET enable_seqscan = off AS $$
 BEGIN
   WITH marks AS (
       SELECT m.instance_id, m.node_id, m.status, m.result, m.stamp, m.is_json
         FROM jsonb_to_recordset(p_marks)
              AS m(instance_id text, lease_token uuid, node_id text, status text, result text,
                   stamp text, is_json boolean)
-        JOIN df_engine.runs l ON l.instance_id = m.instance_id AND l.lease_token = m.lease_token),
+        CROSS JOIN LATERAL (SELECT FROM df_engine.runs l
+                             WHERE l.instance_id = m.instance_id AND l.lease_token = m.lease_token
+                             LIMIT 1) AS leased),
   started AS (
       UPDATE df.instances i SET status = 'running', updated_at = now()
         FROM marks
-       WHERE marks.node_id IS NULL AND i.id = marks.instance_id AND i.status = 'pending'),
+       WHERE marks.node_id IS NULL AND i.id = marks.instance_id AND (i.status = 'pending') IS TRUE),
   written AS (
       UPDATE df.nodes n
          SET status = marks.status,
