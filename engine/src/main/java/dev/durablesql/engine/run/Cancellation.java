@@ -14,8 +14,14 @@ import org.slf4j.LoggerFactory;
  * Stops a part of a running instance: the whole instance (df.cancel) or a RACE loser's branch
  * (R-EXEC-14). Cancelling sets a flag that the walk checks at every node boundary, cancels the
  * statements in flight on the server, and cancels every child branch.
+ *
+ * <p>One final class for the instance's root and its branches alike: every step hands its
+ * cancellation to {@code SqlStep} as the {@link StatementWatcher}, and a second class there (the
+ * root was a subclass) made the JIT's compiled step code, specialised for the root while only
+ * linear workflows ran, trap back to the interpreter at every step of a JOIN branch or map row
+ * (hundreds of deoptimizations per JOIN of 500 after W1).
  */
-class Cancellation implements StatementWatcher {
+final class Cancellation implements StatementWatcher {
   private static final Logger log = LoggerFactory.getLogger(Cancellation.class);
 
   private final Cancellation parent;

@@ -85,7 +85,7 @@ public final class InstanceRunner {
     if (claim.epoch() > 1) {
       store.recordEvent(instance.id(), "resumed (claim " + claim.epoch() + ")", null);
     }
-    Execution execution = running.register(instance.id());
+    Cancellation execution = running.register(instance.id());
     Span span = tracing.startInstance(instance.id(), instance.role().orElse("?"), claim.epoch());
     String ended = "interrupted";
     try {
@@ -126,7 +126,7 @@ public final class InstanceRunner {
       ended = "released";
     } finally {
       Tracing.end(span, ended, Optional.empty());
-      running.unregister(execution);
+      running.unregister(instance.id(), execution);
     }
     return false;
   }

@@ -86,7 +86,7 @@ final class Interpreter {
   private final Tracing tracing;
   private final Span instanceSpan;
   private final BooleanSupplier stopping;
-  private final Execution execution;
+  private final Cancellation execution;
   private final Map<String, ScopeState> savedScopes;
   private final Substitution.Variables variables;
 
@@ -121,7 +121,7 @@ final class Interpreter {
       Tracing tracing,
       Span instanceSpan,
       BooleanSupplier stopping,
-      Execution execution) {
+      Cancellation execution) {
     this.claim = requireNonNull(claim, "claim is null");
     this.instance = requireNonNull(instance, "instance is null");
     this.store = requireNonNull(store, "store is null");

@@ -5,21 +5,22 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** The instances this engine is running now, by id, so that a cancel request can reach them. */
 public final class RunningInstances {
-  private final Map<String, Execution> executions = new ConcurrentHashMap<>();
+  /** The root cancellation of each instance: df.cancel reaches the instance through it. */
+  private final Map<String, Cancellation> executions = new ConcurrentHashMap<>();
 
-  Execution register(String instanceId) {
-    Execution execution = new Execution(instanceId);
+  Cancellation register(String instanceId) {
+    Cancellation execution = new Cancellation(null);
     executions.put(instanceId, execution);
     return execution;
   }
 
-  void unregister(Execution execution) {
-    executions.remove(execution.instanceId(), execution);
+  void unregister(String instanceId, Cancellation execution) {
+    executions.remove(instanceId, execution);
   }
 
   /** Cancels the instance if this engine runs it; a no-op otherwise. */
   public void cancel(String instanceId) {
-    Execution execution = executions.get(instanceId);
+    Cancellation execution = executions.get(instanceId);
     if (execution != null) {
       execution.cancel();
     }
