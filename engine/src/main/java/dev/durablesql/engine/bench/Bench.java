@@ -6,6 +6,8 @@ import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.EngineConfig;
 import dev.durablesql.engine.EngineException;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -56,6 +58,8 @@ public final class Bench {
    */
   public void run(String workload) throws Exception {
     String name = workload.toUpperCase(Locale.ROOT);
+    out.println("# durable-sql bench: " + runtime());
+    out.flush();
     switch (name) {
       case "TAKEOVER" -> {
         if (options.externalEngine()) {
@@ -108,5 +112,23 @@ public final class Bench {
         workloads.w3(200, 20);
       }
     }
+  }
+
+  /**
+   * What the figures depend on besides the code: the JVM, its JIT (the launcher picks C1 alone on
+   * small machines, docs/configuration.md) and the CPUs it sees.
+   */
+  static String runtime() {
+    List<String> arguments = ManagementFactory.getRuntimeMXBean().getInputArguments();
+    boolean quick =
+        arguments.stream()
+            .anyMatch(a -> a.startsWith("-XX:TieredStopAtLevel=") && !a.endsWith("=4"));
+    return "Java "
+        + Runtime.version()
+        + ", JIT "
+        + (quick ? "quick (C1 only)" : "full (C1 and C2)")
+        + ", "
+        + Runtime.getRuntime().availableProcessors()
+        + " CPUs";
   }
 }
