@@ -277,10 +277,12 @@ final class Interpreter {
   }
 
   /**
-   * R-EXT-2 for a compound node: runs it in a branch of its own that is cancelled when {@code
-   * timeout} passes; then the node fails with {@code timed out after}, and whatever ran inside it
-   * is stamped failed (R-DIFF-9). The limit counts from when this engine (re)started the node, and
-   * time spent suspended (a sleep, a wait) is not counted: waits have their own timeouts.
+   * R-EXT-2 for a compound node: runs it in a branch of its own that is cancelled when its deadline
+   * passes; then the node fails with {@code timed out after}, and whatever ran inside it is stamped
+   * failed (R-DIFF-9). The deadline is durable, like a sleep's (a timer row of the node in its
+   * scope generation): fixed when the node first starts, it counts the time spent suspended inside
+   * it (a sleep, a signal wait, a retry's delay) and survives restarts and takeovers. A node that
+   * suspends wakes by its deadline at the latest, and fails then if it is still not done.
    */
   private Outcome executeTimed(
       GraphNode node,
@@ -290,6 +292,12 @@ final class Interpreter {
       Cancellation cancellation,
       Duration timeout)
       throws InterruptedException {
+    Instant now = scopes.now();
+    Instant deadline = scopes.timer(claim, node.id(), scope.stamp(), now.plus(timeout));
+    Duration left = Duration.between(now, deadline);
+    if (left.isNegative() || left.isZero()) {
+      return timedOut(node, scope, timeout);
+    }
     Cancellation timed = cancellation.child();
     java.util.concurrent.atomic.AtomicBoolean expired =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -298,32 +306,41 @@ final class Interpreter {
             .name("df-timeout-" + node.id())
             .start(() -> {
               try {
-                Thread.sleep(timeout);
+                Thread.sleep(left);
                 expired.set(true);
                 timed.cancel();
               } catch (InterruptedException e) {
-                // The node ended first.
+                // The node ended or suspended first.
               }
             });
     try {
-      return dispatch(node, scope, retry, childLoop, timed);
+      Outcome outcome = dispatch(node, scope, retry, childLoop, timed);
+      if (outcome instanceof Outcome.Suspended suspended) {
+        return suspended.earliest(new Outcome.Suspended(Optional.of(deadline)));
+      }
+      return outcome;
     } catch (BranchCancelled e) {
       if (!expired.get() || cancellation.isCancelled() || execution.isCancelled()) {
         throw e;
       }
-      String message =
-          node.type()
-              + " timed out after "
-              + java.math.BigDecimal.valueOf(timeout.toMillis(), 3)
-                  .stripTrailingZeros()
-                  .toPlainString()
-              + " s (df.timeout)";
-      scopes.closeWaitsUnder(claim, scope.id());
-      store.stampRunning(claim, descendants(node), "cancelled: " + message);
-      return new Outcome.Failed(message);
+      return timedOut(node, scope, timeout);
     } finally {
       timer.interrupt();
     }
+  }
+
+  /** Fails a compound node whose df.timeout passed, and what was still running or waiting in it. */
+  private Outcome timedOut(GraphNode node, Scope scope, Duration timeout) {
+    String message =
+        node.type()
+            + " timed out after "
+            + java.math.BigDecimal.valueOf(timeout.toMillis(), 3)
+                .stripTrailingZeros()
+                .toPlainString()
+            + " s (df.timeout)";
+    scopes.closeWaitsUnder(claim, scope.id());
+    store.stampRunning(claim, descendants(node), "cancelled: " + message);
+    return new Outcome.Failed(message);
   }
 
   /** The ids of every node below {@code node} in the graph. */

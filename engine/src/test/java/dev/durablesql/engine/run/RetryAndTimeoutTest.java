@@ -179,6 +179,65 @@ class RetryAndTimeoutTest {
   }
 
   @Test
+  void aSleepInsideATimedNodeCountsAndTheNodeFailsAtItsDeadline() throws Exception {
+    String id = workflows.start(ALICE, "df.timeout(df.seq('SELECT 1 AS first', df.sleep(60)), 1)");
+
+    try (Engine engine = engine()) {
+      // Without the durable deadline the instance would sleep its minute and then complete.
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).isEqualTo("THEN timed out after 1 s (df.timeout)");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT status || ': ' || (result #>> '{}') FROM df.nodes"
+                    + " WHERE instance_id = ? AND node_type = 'SLEEP'",
+                id))
+        .isEqualTo("failed: cancelled: THEN timed out after 1 s (df.timeout)");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT round(extract(epoch FROM updated_at - created_at))::text"
+                    + " FROM df.instances WHERE id = ?",
+                id))
+        .isIn("1", "2", "3");
+  }
+
+  @Test
+  void aTimedNodeKeepsItsDeadlineAcrossAnEngineRestartWhileItWaits() throws Exception {
+    String id =
+        workflows.start(ALICE, "df.timeout(df.seq('SELECT 1', df.wait_for_signal('never')), 3)");
+    try (Engine first = engine()) {
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  workflows.queryAsSuperuser(
+                      "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", id),
+              "1"::equals);
+    }
+    // The deadline was fixed by the first engine; the second one fails the node when it comes,
+    // not three seconds after its own start.
+    try (Engine second = engine()) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(rootError(id)).isEqualTo("THEN timed out after 3 s (df.timeout)");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT round(extract(epoch FROM updated_at - created_at))::text"
+                    + " FROM df.instances WHERE id = ?",
+                id))
+        .isIn("3", "4", "5");
+    // The wait is closed: a signal sent now stays for a later wait instead of landing in it.
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?"
+                    + " AND signal_id IS NULL",
+                id))
+        .isEqualTo("0");
+  }
+
+  @Test
   void aCompoundNodeThatFinishesInTimeIsNotAffectedByItsTimeout() throws Exception {
     String id = workflows.start(ALICE, "df.timeout(df.seq('SELECT 1', 'SELECT 2 AS two'), 30)");
 
