@@ -135,7 +135,7 @@ public record EngineConfig(
         true,
         256,
         10,
-        4,
+        8,
         Duration.ofSeconds(30),
         6,
         Duration.ofSeconds(10),

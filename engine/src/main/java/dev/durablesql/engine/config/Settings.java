@@ -54,9 +54,11 @@ public final class Settings {
                   1,
                   1000,
                   "Global cap on connections held by SQL steps, across all roles."),
+              // 8: a df.map's default max_parallel, so that its rows run as documented; of the 10
+              // global slots, 2 stay free for other roles (docs/performance.md, fourth round).
               Setting.integer(
                   "max-connections-per-role",
-                  4,
+                  8,
                   1,
                   1000,
                   "Cap on step connections logged in as any one submitting role."),

@@ -25,7 +25,7 @@ class ConfigTest {
     assertThat(config.optionalString("engine-name")).isEmpty();
     assertThat(config.integer("max-concurrent-instances")).isEqualTo(256);
     assertThat(config.integer("max-user-connections")).isEqualTo(10);
-    assertThat(config.integer("max-connections-per-role")).isEqualTo(4);
+    assertThat(config.integer("max-connections-per-role")).isEqualTo(8);
     assertThat(config.duration("execution-acquire-timeout")).isEqualTo(Duration.ofSeconds(30));
     assertThat(config.integer("max-management-connections")).isEqualTo(6);
     assertThat(config.duration("lease-duration")).isEqualTo(Duration.ofSeconds(10));
