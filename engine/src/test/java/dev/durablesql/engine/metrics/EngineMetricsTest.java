@@ -89,7 +89,7 @@ class EngineMetricsTest {
                 "pool=\"df-steps-alice\"",
                 "role=\"alice\"",
                 "database=\"\""))
-        .isEqualTo(4);
+        .isEqualTo(8); // max-connections-per-role's default
     assertThat(
             sample(
                 metrics,
