@@ -292,12 +292,11 @@ final class Interpreter {
       Cancellation cancellation,
       Duration timeout)
       throws InterruptedException {
-    Instant now = scopes.now();
-    Instant deadline = scopes.timer(claim, node.id(), scope.stamp(), now.plus(timeout));
-    Duration left = Duration.between(now, deadline);
-    if (left.isNegative() || left.isZero()) {
+    ScopeStore.Deadline deadline = scopes.timerAfter(claim, node.id(), scope.stamp(), timeout);
+    if (deadline.passed()) {
       return timedOut(node, scope, timeout);
     }
+    Duration left = Duration.between(deadline.now(), deadline.due());
     Cancellation timed = cancellation.child();
     java.util.concurrent.atomic.AtomicBoolean expired =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -316,7 +315,7 @@ final class Interpreter {
     try {
       Outcome outcome = dispatch(node, scope, retry, childLoop, timed);
       if (outcome instanceof Outcome.Suspended suspended) {
-        return suspended.earliest(new Outcome.Suspended(Optional.of(deadline)));
+        return suspended.earliest(new Outcome.Suspended(Optional.of(deadline.due())));
       }
       return outcome;
     } catch (BranchCancelled e) {
@@ -915,10 +914,10 @@ final class Interpreter {
   private Outcome executeSleep(GraphNode node, Scope scope) {
     String seconds = node.query().orElse("0").trim();
     long millis = Math.round(Double.parseDouble(seconds) * 1000);
-    Instant now = scopes.now();
-    Instant due = scopes.timer(claim, node.id(), scope.stamp(), now.plusMillis(millis));
-    if (now.isBefore(due)) {
-      return new Outcome.Suspended(Optional.of(due));
+    ScopeStore.Deadline deadline =
+        scopes.timerAfter(claim, node.id(), scope.stamp(), Duration.ofMillis(millis));
+    if (!deadline.passed()) {
+      return new Outcome.Suspended(Optional.of(deadline.due()));
     }
     return new Outcome.Completed("{\"slept\":true,\"seconds\":" + seconds + "}");
   }
@@ -952,14 +951,15 @@ final class Interpreter {
   private Outcome executeSignal(GraphNode node, Scope scope) {
     JsonNode config = config(node);
     String name = config.path("signal_name").asText();
-    Optional<Instant> due = Optional.empty();
     // The database's clock matters only to a wait with a timeout: a plain wait does not ask it.
-    Instant now = null;
+    Optional<ScopeStore.Deadline> deadline = Optional.empty();
     if (config.path("timeout_seconds").isNumber()) {
-      now = scopes.now();
       long millis = Math.round(config.get("timeout_seconds").asDouble() * 1000);
-      due = Optional.of(scopes.timer(claim, node.id(), scope.stamp(), now.plusMillis(millis)));
+      deadline =
+          Optional.of(
+              scopes.timerAfter(claim, node.id(), scope.stamp(), Duration.ofMillis(millis)));
     }
+    Optional<Instant> due = deadline.map(ScopeStore.Deadline::due);
     SignalDelivery delivery = scopes.takeSignal(claim, node.id(), scope.stamp(), name, due);
     ObjectNode result = JsonNodeFactory.instance.objectNode();
     result.put("signal_name", name);
@@ -968,7 +968,7 @@ final class Interpreter {
       result.set("data", delivery.payload().map(Interpreter::parse).orElse(null));
       return new Outcome.Completed(result.toString());
     }
-    if (due.isPresent() && !now.isBefore(due.get())) { // due is set only where now is
+    if (deadline.isPresent() && deadline.get().passed()) {
       scopes.closeWait(claim, node.id(), scope.stamp());
       result.put("timed_out", true);
       result.putNull("data");

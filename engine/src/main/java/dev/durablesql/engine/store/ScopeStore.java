@@ -121,37 +121,91 @@ public final class ScopeStore {
     }
   }
 
+  /** A timer's deadline, with the database's clock as it was when the deadline was read. */
+  public record Deadline(Instant now, Instant due) {
+    /** Whether the deadline has come. */
+    public boolean passed() {
+      return !now.isBefore(due);
+    }
+  }
+
   /**
    * The deadline of a timer node in one scope generation: the one fixed when it first ran, or
    * {@code proposed} if it runs now for the first time.
    */
   public Instant timer(ClaimedInstance claim, String nodeId, String stamp, Instant proposed) {
+    return timer(
+            claim,
+            nodeId,
+            stamp,
+            "SELECT ?::timestamptz",
+            statement -> statement.setTimestamp(1, Timestamp.from(proposed)))
+        .due();
+  }
+
+  /**
+   * Like {@link #timer}, with a first deadline {@code after} from now on the database's clock, and
+   * that clock returned with it: one round trip where reading the clock first took two.
+   */
+  public Deadline timerAfter(
+      ClaimedInstance claim, String nodeId, String stamp, java.time.Duration after) {
+    return timer(
+        claim,
+        nodeId,
+        stamp,
+        "SELECT clock.now + ? * interval '1 millisecond' FROM clock",
+        statement -> statement.setLong(1, after.toMillis()));
+  }
+
+  /** Sets the one parameter of a first deadline's expression. */
+  private interface ProposedDue {
+    void set(PreparedStatement statement) throws SQLException;
+  }
+
+  /**
+   * Inserts the timer row unless there is one, only while the lease is current, and reads it back
+   * with the clock. {@code proposedDue} selects the first deadline from one parameter, which {@code
+   * parameter} sets; it may read {@code clock.now}.
+   */
+  private Deadline timer(
+      ClaimedInstance claim,
+      String nodeId,
+      String stamp,
+      String proposedDue,
+      ProposedDue parameter) {
     try (Connection connection = durable();
         PreparedStatement statement =
             connection.prepareStatement(
-                "WITH fresh AS (INSERT INTO df_engine.timers (instance_id, node_id, stamp,"
-                    + " due_at) SELECT ?, ?, ?, ? WHERE"
+                "WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS now),"
+                    + " proposed AS ("
+                    + proposedDue
+                    + "),"
+                    + " fresh AS (INSERT INTO df_engine.timers (instance_id, node_id, stamp,"
+                    + " due_at) SELECT ?, ?, ?, (SELECT * FROM proposed) WHERE"
                     + LEASED
                     + " ON CONFLICT DO NOTHING RETURNING due_at)"
-                    + " SELECT due_at FROM fresh UNION ALL SELECT due_at FROM df_engine.timers"
-                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?")) {
-      statement.setString(1, claim.id());
-      statement.setString(2, nodeId);
-      statement.setString(3, stamp);
-      statement.setTimestamp(4, Timestamp.from(proposed));
-      statement.setString(5, claim.id());
-      statement.setObject(6, claim.leaseToken());
-      statement.setString(7, claim.id());
-      statement.setString(8, nodeId);
-      statement.setString(9, stamp);
+                    + " SELECT clock.now, t.due_at FROM clock, (SELECT due_at FROM fresh"
+                    + " UNION ALL SELECT due_at FROM df_engine.timers"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?) t")) {
+      parameter.set(statement);
+      int next = 2;
+      statement.setString(next++, claim.id());
+      statement.setString(next++, nodeId);
+      statement.setString(next++, stamp);
+      statement.setString(next++, claim.id());
+      statement.setObject(next++, claim.leaseToken());
+      statement.setString(next++, claim.id());
+      statement.setString(next++, nodeId);
+      statement.setString(next, stamp);
       try (ResultSet row = statement.executeQuery()) {
         if (!row.next()) {
           connection.rollback();
           throw new LeaseLostException(claim.id());
         }
-        Instant due = row.getTimestamp(1).toInstant();
+        Deadline deadline =
+            new Deadline(row.getTimestamp(1).toInstant(), row.getTimestamp(2).toInstant());
         connection.commit();
-        return due;
+        return deadline;
       }
     } catch (SQLException e) {
       throw new IllegalStateException("timer of node " + nodeId + " of " + claim.id(), e);

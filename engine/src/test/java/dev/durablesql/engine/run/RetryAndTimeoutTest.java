@@ -3,6 +3,7 @@ package dev.durablesql.engine.run;
 import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
 import static dev.durablesql.engine.testing.Workflows.literal;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.EngineConfig;
@@ -194,12 +195,7 @@ class RetryAndTimeoutTest {
                     + " WHERE instance_id = ? AND node_type = 'SLEEP'",
                 id))
         .isEqualTo("failed: cancelled: THEN timed out after 1 s (df.timeout)");
-    assertThat(
-            workflows.queryAsSuperuser(
-                "SELECT round(extract(epoch FROM updated_at - created_at))::text"
-                    + " FROM df.instances WHERE id = ?",
-                id))
-        .isIn("1", "2", "3");
+    assertThat(secondsFromStartToEnd(id)).isIn("1", "2", "3");
   }
 
   @Test
@@ -207,7 +203,7 @@ class RetryAndTimeoutTest {
     String id =
         workflows.start(ALICE, "df.timeout(df.seq('SELECT 1', df.wait_for_signal('never')), 3)");
     try (Engine first = engine()) {
-      org.awaitility.Awaitility.await()
+      await()
           .atMost(Duration.ofSeconds(10))
           .until(
               () ->
@@ -222,12 +218,7 @@ class RetryAndTimeoutTest {
     }
 
     assertThat(rootError(id)).isEqualTo("THEN timed out after 3 s (df.timeout)");
-    assertThat(
-            workflows.queryAsSuperuser(
-                "SELECT round(extract(epoch FROM updated_at - created_at))::text"
-                    + " FROM df.instances WHERE id = ?",
-                id))
-        .isIn("3", "4", "5");
+    assertThat(secondsFromStartToEnd(id)).isIn("3", "4", "5");
     // The wait is closed: a signal sent now stays for a later wait instead of landing in it.
     assertThat(
             workflows.queryAsSuperuser(
@@ -265,6 +256,14 @@ class RetryAndTimeoutTest {
   private static String attemptsRecorded(String id) throws Exception {
     return workflows.queryAsSuperuser(
         "SELECT attempts::text FROM df_engine.node_attempts WHERE instance_id = ?", id);
+  }
+
+  /** Whole seconds from the instance's start to its end, on the database's clock. */
+  private static String secondsFromStartToEnd(String id) throws Exception {
+    return workflows.queryAsSuperuser(
+        "SELECT round(extract(epoch FROM updated_at - created_at))::text"
+            + " FROM df.instances WHERE id = ?",
+        id);
   }
 
   private static String rootError(String id) throws Exception {
