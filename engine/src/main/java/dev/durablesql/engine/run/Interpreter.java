@@ -929,17 +929,26 @@ final class Interpreter {
         config.hasNonNull("time_zone")
             ? ZoneId.of(config.get("time_zone").asText())
             : ZoneOffset.UTC;
-    Instant now = scopes.now();
-    Optional<Instant> next;
-    try {
-      next = CronSchedule.next(expression, zone, now);
-    } catch (IllegalArgumentException e) {
-      return new Outcome.Failed("Invalid cron expression '" + expression + "': " + e.getMessage());
+    // The tick is fixed when the node first runs (R-EXEC-23); a resumed node reads it back in one
+    // round trip without a commit, and computes nothing.
+    ScopeStore.TimerReading timer = scopes.timerIfSet(claim, node.id(), scope.stamp());
+    Instant now = timer.now();
+    Instant due;
+    if (timer.due().isPresent()) {
+      due = timer.due().get();
+    } else {
+      Optional<Instant> next;
+      try {
+        next = CronSchedule.next(expression, zone, now);
+      } catch (IllegalArgumentException e) {
+        return new Outcome.Failed(
+            "Invalid cron expression '" + expression + "': " + e.getMessage());
+      }
+      if (next.isEmpty()) {
+        return new Outcome.Failed("cron expression '" + expression + "' never fires again");
+      }
+      due = scopes.timer(claim, node.id(), scope.stamp(), next.get());
     }
-    if (next.isEmpty()) {
-      return new Outcome.Failed("cron expression '" + expression + "' never fires again");
-    }
-    Instant due = scopes.timer(claim, node.id(), scope.stamp(), next.get());
     if (now.isBefore(due)) {
       return new Outcome.Suspended(Optional.of(due));
     }

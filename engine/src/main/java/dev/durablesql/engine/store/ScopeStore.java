@@ -129,6 +129,35 @@ public final class ScopeStore {
     }
   }
 
+  /** The database's clock, and the deadline of a timer node if one was fixed already. */
+  public record TimerReading(Instant now, Optional<Instant> due) {}
+
+  /**
+   * Reads a timer node's deadline in one scope generation, if it has one, with the database's
+   * clock, in one round trip and without a transaction: a deadline never changes once fixed. A node
+   * whose first deadline depends on the clock (a cron tick) reads this first, and fixes its
+   * deadline with {@link #timer} only when there is none.
+   */
+  public TimerReading timerIfSet(ClaimedInstance claim, String nodeId, String stamp) {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT clock_timestamp(), (SELECT due_at FROM df_engine.timers"
+                    + " WHERE instance_id = ? AND node_id = ? AND stamp = ?)")) {
+      statement.setString(1, claim.id());
+      statement.setString(2, nodeId);
+      statement.setString(3, stamp);
+      try (ResultSet row = statement.executeQuery()) {
+        row.next();
+        Timestamp due = row.getTimestamp(2);
+        return new TimerReading(
+            row.getTimestamp(1).toInstant(), Optional.ofNullable(due).map(Timestamp::toInstant));
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("timer of node " + nodeId + " of " + claim.id(), e);
+    }
+  }
+
   /**
    * The deadline of a timer node in one scope generation: the one fixed when it first ran, or
    * {@code proposed} if it runs now for the first time.

@@ -89,6 +89,59 @@ class WaitsTest {
   }
 
   @Test
+  void aScheduleWaitFiresAtTheNextCronTickAfterItStarts() throws Exception {
+    // Every minute: the wait ends at the first minute boundary after the node starts (R-EXEC-23),
+    // so this test takes up to a minute. The step after it records when it ran.
+    String id =
+        workflows.start(
+            ALICE,
+            "df.seq(df.wait_for_schedule('* * * * *'), 'SELECT clock_timestamp()::text AS woke')");
+
+    String due;
+    try (Engine engine = engine("schedule-engine")) {
+      awaitParked(id);
+      due =
+          workflows.queryAsSuperuser(
+              "SELECT due_at::text FROM df_engine.timers WHERE instance_id = ?", id);
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> workflows.status(id), "completed"::equals);
+    }
+
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT (?::timestamptz = date_trunc('minute', ?::timestamptz)"
+                    + " AND ?::timestamptz > created_at"
+                    + " AND ?::timestamptz <= created_at + interval '70 seconds')::text"
+                    + " FROM df.instances WHERE id = ?",
+                due,
+                due,
+                due,
+                due,
+                id))
+        .as("the timer of the wait, %s, is the next minute boundary", due)
+        .isEqualTo("true");
+    String woke =
+        workflows.queryAsSuperuser(
+            "SELECT (df.result(?)::jsonb #>> '{rows,0,woke}')::timestamptz::text", id);
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT (?::timestamptz - ?::timestamptz BETWEEN interval '0' AND interval '5 s')"
+                    + "::text",
+                woke,
+                due))
+        .as("the step after the wait ran at %s, within 5 s of the tick %s", woke, due)
+        .isEqualTo("true");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT result::text FROM df.nodes WHERE instance_id = ?"
+                    + " AND node_type = 'WAIT_SCHEDULE'",
+                id))
+        .isEqualTo("{\"scheduled\": true}");
+  }
+
+  @Test
   void aSignalWakesAWaitingInstanceWithItsPayload() throws Exception {
     String id = workflows.start(ALICE, literal(signal("approve", null)));
     try (Engine engine = engine("signal-engine")) {

@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.util.PSQLException;
 
 /** The tables of SPEC.md §6: columns, constraints and indexes that clients rely on. */
 class DataModelTest {
@@ -23,6 +24,12 @@ class DataModelTest {
        WHERE table_schema = 'df' AND table_name = ?
        ORDER BY ordinal_position\
       """;
+
+  private static String startAsAlice(String durofut) throws SQLException {
+    try (Connection alice = postgres.connectAs(PostgresExtension.ALICE)) {
+      return Queries.text(alice, "SELECT df.start(" + durofut + ")");
+    }
+  }
 
   @Test
   void instancesHasTheReferenceColumnsInOrder() throws SQLException {
@@ -228,25 +235,30 @@ class DataModelTest {
 
   @Test
   void skippedIsNeverAStoredNodeStatus() throws SQLException {
-    String id;
-    try (Connection alice = postgres.connectAs(PostgresExtension.ALICE)) {
-      id = Queries.text(alice, "SELECT df.start('SELECT 1')");
-    }
+    String id = startAsAlice("'SELECT 1'");
 
+    // One CHECK calls a function for the ten rules (V008): a client still gets what a CHECK of
+    // its own would give it, down to the error's fields.
     assertThatThrownBy(() ->
             Queries.execute(
                 postgres.dataSource(),
                 "UPDATE df.nodes SET status = 'skipped' WHERE instance_id = ?",
                 id))
-        .hasMessageContaining("nodes_status_check");
+        .hasMessageContaining("nodes_status_check")
+        .isInstanceOfSatisfying(
+            PSQLException.class,
+            e -> {
+              assertThat(e.getSQLState()).isEqualTo("23514");
+              assertThat(e.getServerErrorMessage().getConstraint()).isEqualTo("nodes_status_check");
+              assertThat(e.getServerErrorMessage().getSchema()).isEqualTo("df");
+              assertThat(e.getServerErrorMessage().getTable()).isEqualTo("nodes");
+              assertThat(e.getServerErrorMessage().getDetail()).contains("'skipped'");
+            });
   }
 
   @Test
   void nodeResultRequiresAFinishedStatus() throws SQLException {
-    String id;
-    try (Connection alice = postgres.connectAs(PostgresExtension.ALICE)) {
-      id = Queries.text(alice, "SELECT df.start('SELECT 1')");
-    }
+    String id = startAsAlice("'SELECT 1'");
 
     assertThatThrownBy(() ->
             Queries.execute(
@@ -254,6 +266,52 @@ class DataModelTest {
                 "UPDATE df.nodes SET result = '1' WHERE instance_id = ?",
                 id))
         .hasMessageContaining("nodes_result_check");
+  }
+
+  @Test
+  void aNodeWithTheWrongChildrenForItsTypeIsRejected() throws SQLException {
+    String id = startAsAlice("df.seq('SELECT 1', 'SELECT 2')");
+
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "UPDATE df.nodes SET right_node = NULL WHERE instance_id = ? AND node_type = 'THEN'",
+                id))
+        .hasMessageContaining("nodes_structure_check");
+    assertThatThrownBy(() ->
+            Queries.execute(
+                postgres.dataSource(),
+                "UPDATE df.nodes SET query = NULL WHERE instance_id = ? AND node_type = 'SQL'",
+                id))
+        .hasMessageContaining("nodes_structure_check");
+  }
+
+  @Test
+  void aRoleCannotLoosenTheNodeChecksWithOperatorsOnItsSearchPath() throws SQLException {
+    Queries.execute(
+        postgres.dataSource(),
+        """
+        CREATE SCHEMA loosen;
+        CREATE FUNCTION loosen.always(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE
+          AS 'SELECT true';
+        CREATE OPERATOR loosen.= (LEFTARG = text, RIGHTARG = text, FUNCTION = loosen.always);
+        CREATE OPERATOR loosen.~ (LEFTARG = text, RIGHTARG = text, FUNCTION = loosen.always);
+        GRANT USAGE ON SCHEMA loosen TO PUBLIC;
+        """);
+    try (Connection alice = postgres.connectAs(PostgresExtension.ALICE)) {
+      String id = Queries.text(alice, "SELECT df.start('SELECT 1')");
+      Queries.execute(alice, "SET search_path = loosen, pg_catalog, public");
+
+      assertThatThrownBy(() ->
+              Queries.execute(
+                  alice,
+                  "INSERT INTO df.nodes (id, instance_id, node_type, query, submitted_by)"
+                      + " VALUES ('NOT-HEX!', ?, 'SQL', 'SELECT 2', 'alice'::regrole)",
+                  id))
+          .hasMessageContaining("nodes_id_check");
+    } finally {
+      Queries.execute(postgres.dataSource(), "DROP SCHEMA loosen CASCADE");
+    }
   }
 
   @Test
