@@ -15,7 +15,8 @@ import java.util.function.BooleanSupplier;
  * @param config the substituted config the activity receives
  * @param stamp the scope stamp the node runs under; part of the idempotency key, so that each loop
  *     iteration gets its own keys
- * @param nodeTimeout the node's {@code df.timeout}, over all its attempts
+ * @param nodeTimeout the node's {@code df.timeout}, over all its attempts, and how much of it is
+ *     left (the deadline is durable: time spent before a restart counts)
  * @param attemptsUsed attempts spent by earlier claims (restarts continue the count)
  * @param lastError the error of the last of those attempts, if any
  * @param cancelled whether the node's branch or instance was cancelled
@@ -31,7 +32,7 @@ public record ActivityCall(
     Map<String, Object> config,
     String stamp,
     RetryPolicy retry,
-    Optional<Duration> nodeTimeout,
+    Optional<NodeTimeout> nodeTimeout,
     int attemptsUsed,
     Optional<String> lastError,
     BooleanSupplier cancelled,
@@ -50,5 +51,16 @@ public record ActivityCall(
     requireNonNull(lastError, "lastError is null");
     requireNonNull(cancelled, "cancelled is null");
     traceHeaders = Map.copyOf(requireNonNull(traceHeaders, "traceHeaders is null"));
+  }
+
+  /**
+   * A node's {@code df.timeout}: the limit the user set, which error messages name, and the time
+   * left until the deadline that was fixed when the node first started.
+   */
+  public record NodeTimeout(Duration limit, Duration left) {
+    public NodeTimeout {
+      requireNonNull(limit, "limit is null");
+      requireNonNull(left, "left is null");
+    }
   }
 }

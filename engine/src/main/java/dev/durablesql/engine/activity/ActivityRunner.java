@@ -131,7 +131,7 @@ public final class ActivityRunner implements AutoCloseable {
           call.lastError().orElse("activity " + call.type() + " failed: attempts exhausted"));
     }
     Instant started = Instant.now();
-    Optional<Instant> nodeDeadline = call.nodeTimeout().map(started::plus);
+    Optional<Instant> nodeDeadline = call.nodeTimeout().map(t -> started.plus(t.left()));
     CircuitBreaker breaker = breakers.of(target(call));
     AtomicInteger number = new AtomicInteger(call.attemptsUsed());
     Retry retry =
@@ -403,7 +403,7 @@ public final class ActivityRunner implements AutoCloseable {
     return "activity "
         + call.type()
         + " timed out after "
-        + seconds(call.nodeTimeout().orElseThrow())
+        + seconds(call.nodeTimeout().orElseThrow().limit())
         + " s (df.timeout)";
   }
 

@@ -532,6 +532,8 @@ final class Interpreter {
       return new Outcome.Failed(e.getMessage());
     }
     Attempts spent = instance.attempts(node.id()).under(scope.stamp());
+    Optional<ActivityCall.NodeTimeout> timeout =
+        instance.policy(node.id()).timeout().map(limit -> activityTimeout(node, scope, limit));
     Span span = tracing.startStep(instanceSpan, instance.id(), node.id(), node.type());
     StepOutcome step = null;
     try {
@@ -546,7 +548,7 @@ final class Interpreter {
                   request.config(),
                   scope.stamp(),
                   retry,
-                  instance.policy(node.id()).timeout(),
+                  timeout,
                   spent.used(),
                   spent.lastError(),
                   cancellation::isCancelled,
@@ -561,6 +563,17 @@ final class Interpreter {
       case StepOutcome.Completed completed -> new Outcome.Completed(completed.output());
       case StepOutcome.Failed failed -> new Outcome.Failed(failed.error());
     };
+  }
+
+  /**
+   * An activity's df.timeout (R-EXT-2) counts from when the node first started, across restarts and
+   * takeovers: its deadline is a timer row, like a sleep's, fixed on the first run.
+   */
+  private ActivityCall.NodeTimeout activityTimeout(GraphNode node, Scope scope, Duration limit) {
+    ScopeStore.Deadline deadline = scopes.timerAfter(claim, node.id(), scope.stamp(), limit);
+    Duration left =
+        deadline.passed() ? Duration.ZERO : Duration.between(deadline.now(), deadline.due());
+    return new ActivityCall.NodeTimeout(limit, left);
   }
 
   private static void endStep(Span span, StepOutcome step) {

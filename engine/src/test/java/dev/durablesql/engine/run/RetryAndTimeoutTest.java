@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.EngineConfig;
+import dev.durablesql.engine.activity.ActivitySettings;
 import dev.durablesql.engine.testing.PostgresExtension;
+import dev.durablesql.engine.testing.StubServer;
+import dev.durablesql.engine.testing.StubServer.Reply;
 import dev.durablesql.engine.testing.Workflows;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -226,6 +229,40 @@ class RetryAndTimeoutTest {
                     + " AND signal_id IS NULL",
                 id))
         .isEqualTo("0");
+  }
+
+  @Test
+  void anActivityKeepsItsDeadlineAcrossAnEngineRestart() throws Exception {
+    workflows.executeAsSuperuser(
+        "GRANT EXECUTE ON FUNCTION df.http(text,text,text,jsonb,integer) TO alice");
+    try (StubServer server = new StubServer()) {
+      server.script("/stalled", Reply.of(200, "late").delayedBy(60_000));
+      String id =
+          workflows.start(
+              ALICE,
+              "df.timeout(df.http("
+                  + literal(server.baseUrl() + "/stalled")
+                  + ", 'GET', NULL, NULL, 120), 8)");
+      // The first engine's call stalls; closing it waits its grace period (5 s) and gives the
+      // instance back. The second engine calls again with what is left of the 8 s, not 8 s more.
+      try (Engine first = Engine.start(httpEngine())) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> server.requests("/stalled").size(), size -> size == 1);
+      }
+      try (Engine second = Engine.start(httpEngine())) {
+        assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+      }
+
+      assertThat(rootError(id)).isEqualTo("activity http timed out after 8 s (df.timeout)");
+      assertThat(secondsFromStartToEnd(id)).isIn("8", "9", "10");
+    }
+  }
+
+  private static EngineConfig httpEngine() {
+    return postgres
+        .engineConfig("http-engine")
+        .withActivities(ActivitySettings.defaults().withValue("http.policy", "allow-all"));
   }
 
   @Test
