@@ -68,7 +68,7 @@ final class BodyText {
 
   /** The charset parameter of a Content-Type, UTF-8 when absent or unknown. */
   static Charset charset(String contentType) {
-    String[] parameters = contentType.split(";");
+    String[] parameters = contentType.split(";", -1);
     for (int i = 1; i < parameters.length; i++) {
       String parameter = parameters[i].strip();
       int equals = parameter.indexOf('=');

@@ -9,6 +9,8 @@ interface HostResolver {
   HostResolver SYSTEM = InetAddress::getAllByName;
 
   /**
+   * Resolves {@code host}.
+   *
    * @return at least one address
    * @throws UnknownHostException when the name does not resolve
    */

@@ -12,6 +12,8 @@ final class RetryAfter {
   private RetryAfter() {}
 
   /**
+   * The delay a {@code Retry-After} value asks for.
+   *
    * @param now the instant an HTTP-date is measured from
    * @return the delay, zero for a date in the past, empty for a value that is neither form
    */

@@ -16,6 +16,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
@@ -108,7 +109,7 @@ class HttpStepTest {
     HttpEnvelope envelope = completed(step.execute(call, KEY));
 
     LocalServer.Received received = server.takeRequest();
-    assertThat(received.method()).isEqualTo(method.toUpperCase());
+    assertThat(received.method()).isEqualTo(method.toUpperCase(Locale.ROOT));
     assertThat(new String(received.body(), UTF_8)).isEqualTo("{\"name\":\"grüße\"}");
     assertThat(received.header("Content-Type")).isNull();
     assertThat(envelope.body()).isEqualTo("{\"name\":\"grüße\"}");

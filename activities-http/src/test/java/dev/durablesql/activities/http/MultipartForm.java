@@ -39,7 +39,7 @@ final class MultipartForm {
       byte[] part = Arrays.copyOfRange(body, position, next);
       int headersEnd = indexOf(part, "\r\n\r\n".getBytes(UTF_8), 0);
       Map<String, String> headers = new LinkedHashMap<>();
-      for (String line : new String(part, 0, headersEnd, UTF_8).split("\r\n")) {
+      for (String line : new String(part, 0, headersEnd, UTF_8).split("\r\n", -1)) {
         int colon = line.indexOf(':');
         headers.put(
             line.substring(0, colon).toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());

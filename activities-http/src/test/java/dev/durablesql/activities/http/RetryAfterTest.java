@@ -11,7 +11,7 @@ class RetryAfterTest {
 
   @Test
   void readsDelaySeconds() {
-    assertThat(RetryAfter.parse("120", NOW)).contains(Duration.ofSeconds(120));
+    assertThat(RetryAfter.parse("120", NOW)).contains(Duration.ofMinutes(2));
     assertThat(RetryAfter.parse(" 0 ", NOW)).contains(Duration.ZERO);
   }
 

@@ -59,7 +59,7 @@ final class IntervalText {
 
   /** {@code postgres_verbose}: {@code @ 1 year 2 mons 4 hours 6.5 secs ago}, or {@code @ 0}. */
   private static void readVerbose(String text, Parts parts) {
-    String[] tokens = text.substring(1).strip().split(" +");
+    String[] tokens = text.substring(1).strip().split(" +", -1);
     boolean ago = false;
     for (int i = 0; i < tokens.length; i++) {
       String token = tokens[i];
@@ -89,7 +89,7 @@ final class IntervalText {
    * 0}.
    */
   private static void readPostgresOrSqlStandard(String text, Parts parts) {
-    String[] tokens = text.strip().split(" +");
+    String[] tokens = text.strip().split(" +", -1);
     boolean sqlStandard = text.chars().noneMatch(Character::isLetter);
     boolean allNegative = sqlStandard && tokens[0].startsWith("-");
     for (int i = 0; i < tokens.length; i++) {

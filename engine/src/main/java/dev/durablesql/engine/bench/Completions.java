@@ -18,14 +18,12 @@ import org.postgresql.PGNotification;
  * end, to confirm the count.
  */
 final class Completions implements AutoCloseable {
-  private final BenchDatabase database;
   private final Connection connection;
   private final PGConnection listener;
   private long completed;
 
   /** Starts listening; create it before the instances it waits for are started. */
   Completions(BenchDatabase database) throws SQLException {
-    this.database = database;
     this.connection = database.admin();
     this.listener = connection.unwrap(PGConnection.class);
     try (Statement listen = connection.createStatement()) {

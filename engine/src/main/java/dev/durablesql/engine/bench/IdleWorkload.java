@@ -157,7 +157,7 @@ final class IdleWorkload {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("VmRSS:")) {
-          String[] parts = line.substring(6).trim().split("\\s+");
+          String[] parts = line.substring(6).trim().split("\\s+", -1);
           return OptionalLong.of(Long.parseLong(parts[0]) * 1024);
         }
       }

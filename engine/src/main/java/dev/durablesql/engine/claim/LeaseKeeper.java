@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -65,7 +66,9 @@ public final class LeaseKeeper implements AutoCloseable {
   public void start() {
     beat();
     long millis = interval.toMillis();
-    timer.scheduleWithFixedDelay(this::beatQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    // The task logs its own failures, and close() shuts the timer down: nothing to read here.
+    ScheduledFuture<?> unused =
+        timer.scheduleWithFixedDelay(this::beatQuietly, millis, millis, TimeUnit.MILLISECONDS);
   }
 
   public UUID epochId() {

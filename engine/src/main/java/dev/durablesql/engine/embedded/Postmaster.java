@@ -178,7 +178,7 @@ record Postmaster(Path pidFile, long pid, long startEpochSecond, int port, long 
     if (lines.size() <= line) {
       return -1;
     }
-    String[] fields = lines.get(line).strip().split("\\s+");
+    String[] fields = lines.get(line).strip().split("\\s+", -1);
     if (fields.length <= field) {
       return -1;
     }

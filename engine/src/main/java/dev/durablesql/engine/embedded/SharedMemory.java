@@ -30,7 +30,7 @@ final class SharedMemory {
     }
     String wanted = Long.toString(id);
     for (String line : lines) {
-      String[] columns = line.strip().split("\\s+");
+      String[] columns = line.strip().split("\\s+", -1);
       if (columns.length > ATTACHED_COLUMN && columns[ID_COLUMN].equals(wanted)) {
         try {
           return Integer.parseInt(columns[ATTACHED_COLUMN]);

@@ -87,7 +87,7 @@ final class RequestChecks {
   /** The value of cookie {@code name}, if the request has it. */
   static Optional<String> cookie(ServerRequest request, String name) {
     for (String header : request.headers().values(HeaderNames.COOKIE)) {
-      for (String part : header.split(";")) {
+      for (String part : header.split(";", -1)) {
         int equals = part.indexOf('=');
         if (equals > 0 && part.substring(0, equals).strip().equals(name)) {
           return Optional.of(part.substring(equals + 1).strip());

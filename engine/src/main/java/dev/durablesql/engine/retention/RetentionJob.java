@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -66,7 +67,9 @@ public final class RetentionJob implements AutoCloseable {
       return;
     }
     long millis = interval.toMillis();
-    timer.scheduleWithFixedDelay(this::runQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    // The task logs its own failures, and close() shuts the timer down: nothing to read here.
+    ScheduledFuture<?> unused =
+        timer.scheduleWithFixedDelay(this::runQuietly, millis, millis, TimeUnit.MILLISECONDS);
   }
 
   /** One pass; returns how many instances it deleted (0 if another engine holds the lock). */

@@ -120,7 +120,8 @@ public final class InstanceRunner {
     } catch (InstanceCancelled e) {
       log.info("Instance {} was cancelled; stopping it", instance.id());
       store.stampCancelled(claim);
-      store.finish(claim, ended = "cancelled");
+      ended = "cancelled";
+      store.finish(claim, ended);
     } catch (EngineStopping e) {
       store.release(claim);
       ended = "released";

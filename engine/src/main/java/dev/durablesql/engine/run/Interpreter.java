@@ -261,7 +261,7 @@ final class Interpreter {
           childLoop
               ? executeChildLoop(node, scope, retry, cancellation)
               : executeLoop(node, scope, retry, cancellation);
-      case "BREAK" -> executeBreak(node, scope);
+      case "BREAK" -> executeBreak(node);
       case "SLEEP" -> executeSleep(node, scope);
       case "WAIT_SCHEDULE" -> executeSchedule(node, scope);
       case "SIGNAL" -> executeSignal(node, scope);
@@ -894,7 +894,7 @@ final class Interpreter {
   }
 
   /** R-EXEC-20: the break value is null, the literal's JSON, or the literal as a JSON string. */
-  private Outcome executeBreak(GraphNode node, Scope scope) {
+  private Outcome executeBreak(GraphNode node) {
     JsonNode value = config(node).path("break_value");
     String json;
     if (value.isMissingNode() || value.isNull()) {

@@ -12,6 +12,7 @@ import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.StubServer;
 import dev.durablesql.engine.testing.StubServer.Reply;
 import dev.durablesql.engine.testing.Workflows;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.AfterAll;
@@ -241,7 +242,8 @@ class HttpActivityTest {
   @Test
   void multipartPartsArriveInOrderWithTheirNamesAndFiles() throws Exception {
     server.script("/upload", Reply.of(200, "stored"));
-    String data = Base64.getEncoder().encodeToString("report body".getBytes());
+    String data =
+        Base64.getEncoder().encodeToString("report body".getBytes(StandardCharsets.UTF_8));
 
     JsonNode envelope =
         run(
@@ -250,7 +252,7 @@ class HttpActivityTest {
                 + ", 'POST', "
                 + literal(
                     "[{\"name\":\"meta\",\"data_b64\":\""
-                        + Base64.getEncoder().encodeToString("{}".getBytes())
+                        + Base64.getEncoder().encodeToString("{}".getBytes(StandardCharsets.UTF_8))
                         + "\",\"content_type\":\"application/json\"},"
                         + "{\"name\":\"file\",\"data_b64\":\""
                         + data

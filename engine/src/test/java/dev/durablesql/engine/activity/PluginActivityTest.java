@@ -9,6 +9,7 @@ import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.testing.PluginJars;
 import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
@@ -85,9 +86,9 @@ class PluginActivityTest {
             "df.activity('checksum', '{\"input\": \"paid\", \"hmac_key_setting\": \"signing-key\"}')");
 
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec("s3cret".getBytes(), "HmacSHA256"));
+    mac.init(new SecretKeySpec("s3cret".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     assertThat(result.get("digest").asText())
-        .isEqualTo(HexFormat.of().formatHex(mac.doFinal("paid".getBytes())));
+        .isEqualTo(HexFormat.of().formatHex(mac.doFinal("paid".getBytes(StandardCharsets.UTF_8))));
   }
 
   @Test

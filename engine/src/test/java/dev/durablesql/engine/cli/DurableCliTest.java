@@ -151,7 +151,7 @@ class DurableCliTest {
 
   @Test
   void upRefusesAPortInUseWithOneClearLine(@TempDir Path folder) throws Exception {
-    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int exit =
           durable(
               "up",

@@ -145,7 +145,7 @@ class UpCommandTest {
   }
 
   private static boolean isListening(int port) {
-    try (Socket socket = new Socket("127.0.0.1", port)) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
       return true;
     } catch (java.io.IOException e) {
       return false;

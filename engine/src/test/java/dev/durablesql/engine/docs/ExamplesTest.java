@@ -297,7 +297,8 @@ class ExamplesTest {
     if (configured != null && !configured.isBlank()) {
       return configured;
     }
-    for (String directory : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+    for (String directory :
+        System.getenv().getOrDefault("PATH", "").split(File.pathSeparator, -1)) {
       Path candidate = Path.of(directory, "psql");
       if (Files.isExecutable(candidate)) {
         return candidate.toString();

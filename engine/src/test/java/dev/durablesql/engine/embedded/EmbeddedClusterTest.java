@@ -122,7 +122,7 @@ class EmbeddedClusterTest {
   void portInUseIsRefusedBeforeTheDirectoryIsTouched() throws IOException {
     Path dataDirectory = temporary.resolve("pg");
     try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
 
       assertThatThrownBy(() -> EmbeddedCluster.start(dataDirectory, taken.getLocalPort()))
           .isInstanceOf(EmbeddedClusterException.class)

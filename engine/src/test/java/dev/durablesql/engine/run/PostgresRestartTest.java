@@ -83,19 +83,6 @@ class PostgresRestartTest {
     }
   }
 
-  /** For the record when the wait times out: where the engine's threads are. */
-  private static void dumpEngineThreads() {
-    Thread.getAllStackTraces()
-        .forEach((thread, stack) -> {
-          if (thread.getName().startsWith("df-")) {
-            System.out.println("THREAD " + thread.getName() + " " + thread.getState());
-            for (StackTraceElement frame : stack) {
-              System.out.println("    at " + frame);
-            }
-          }
-        });
-  }
-
   /** For the record when the wait times out: the instances' state and the engine's threads. */
   private static void dumpState(String url) {
     try (Connection connection =

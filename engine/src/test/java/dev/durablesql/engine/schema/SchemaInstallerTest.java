@@ -77,7 +77,8 @@ class SchemaInstallerTest {
   @Test
   void anOrdinaryRoleWithCreateOnTheDatabaseCanInstall() throws SQLException {
     String database = emptyDatabase();
-    String owner = "df_owner_" + (++counter);
+    counter++;
+    String owner = "df_owner_" + counter;
     try (Connection admin = postgres.connectToDatabase("postgres");
         Statement statement = admin.createStatement()) {
       statement.execute("CREATE ROLE " + owner + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
@@ -100,7 +101,8 @@ class SchemaInstallerTest {
   @Test
   void aRoleWithoutCreateGetsAnErrorSayingWhatToGrant() throws SQLException {
     String database = emptyDatabase();
-    String owner = "df_nocreate_" + (++counter);
+    counter++;
+    String owner = "df_nocreate_" + counter;
     try (Connection admin = postgres.connectToDatabase("postgres");
         Statement statement = admin.createStatement()) {
       statement.execute("CREATE ROLE " + owner + " LOGIN");
@@ -136,7 +138,8 @@ class SchemaInstallerTest {
   }
 
   private static String emptyDatabase() throws SQLException {
-    String name = postgres.databaseName() + "_install_" + (++counter);
+    counter++;
+    String name = postgres.databaseName() + "_install_" + counter;
     try (Connection admin = postgres.connectToDatabase("postgres");
         Statement statement = admin.createStatement()) {
       statement.execute("CREATE DATABASE " + name);

@@ -162,7 +162,8 @@ final class ExplainGraphs {
   /** A JSON string literal. */
   static String string(String text) {
     StringBuilder json = new StringBuilder("\"");
-    for (char c : text.toCharArray()) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       switch (c) {
         case '"' -> json.append("\\\"");
         case '\\' -> json.append("\\\\");
