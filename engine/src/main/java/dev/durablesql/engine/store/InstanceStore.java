@@ -245,21 +245,23 @@ public final class InstanceStore {
     List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
+      // Fenced by the lease, but no row stamped is no sign of a lost lease: an instance cancelled
+      // before it ran has no node running. finish() finds out whether the lease is still held.
+      execute(
+          connection,
+          "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
+              + " || coalesce((SELECT e.detail ->> 'reason' FROM df_engine.events e"
+              + " WHERE e.instance_id = ? AND e.kind = 'cancel_requested' ORDER BY e.id DESC"
+              + " LIMIT 1), 'Cancelled by user'))"
+              + " WHERE instance_id = ? AND status = 'running'"
+              + FENCE,
+          claim.id(),
+          claim.id(),
+          claim.id(),
+          claim.leaseToken());
     } catch (SQLException e) {
-      throw new IllegalStateException("write the status marks of " + claim.id(), e);
+      throw new IllegalStateException("stamp the running nodes of cancelled " + claim.id(), e);
     }
-    update(
-        claim,
-        "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
-            + " || coalesce((SELECT e.detail ->> 'reason' FROM df_engine.events e"
-            + " WHERE e.instance_id = ? AND e.kind = 'cancel_requested' ORDER BY e.id DESC LIMIT 1),"
-            + " 'Cancelled by user'))"
-            + " WHERE instance_id = ? AND status = 'running'"
-            + " AND EXISTS (SELECT 1 FROM df_engine.runs r WHERE r.instance_id = ? AND r.lease_token = ?)",
-        claim.id(),
-        claim.id(),
-        claim.id(),
-        claim.leaseToken());
   }
 
   /**
@@ -355,7 +357,9 @@ public final class InstanceStore {
       executeAfterMarks(statement, pending);
       try (ResultSet row = statement.getResultSet()) {
         row.next();
-        requireFenced(claim, row.getBoolean(1) ? 1 : 0);
+        if (!row.getBoolean(1)) {
+          throw new LeaseLostException(claim.id());
+        }
       }
     } catch (SQLException e) {
       throw new IllegalStateException("finish instance " + claim.id() + " as " + status, e);
@@ -421,23 +425,6 @@ public final class InstanceStore {
         engineName,
         kind,
         nodeId);
-  }
-
-  private void update(ClaimedInstance claim, String sql, Object... parameters) {
-    try (Connection connection = dataSource.getConnection()) {
-      int rows = execute(connection, sql, parameters);
-      if (sql.contains(FENCE)) {
-        requireFenced(claim, rows);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("update instance " + claim.id(), e);
-    }
-  }
-
-  private static void requireFenced(ClaimedInstance claim, int rows) {
-    if (rows == 0) {
-      throw new LeaseLostException(claim.id());
-    }
   }
 
   private static int execute(Connection connection, String sql, Object... parameters)

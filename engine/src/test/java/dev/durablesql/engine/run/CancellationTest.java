@@ -9,6 +9,7 @@ import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -31,6 +32,38 @@ class CancellationTest {
   @AfterAll
   static void stopEngine() {
     engine.close();
+  }
+
+  @Test
+  void anInstanceCancelledBeforeAnyStepRanIsClosedAndNeverRun() throws Exception {
+    String id;
+    try (Connection alice = postgres.connectAs(ALICE);
+        Statement statement = alice.createStatement()) {
+      // Started and cancelled in one transaction: the engine first sees it cancelled, with no
+      // node running that it could stamp.
+      alice.setAutoCommit(false);
+      try (ResultSet started =
+          statement.executeQuery("SELECT df.start(df.seq('SELECT 1', 'SELECT 2'))")) {
+        started.next();
+        id = started.getString(1);
+      }
+      statement.execute("SELECT df.cancel(" + literal(id) + ", 'changed my mind')");
+      alice.commit();
+    }
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                workflows.queryAsSuperuser(
+                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
+            "0"::equals);
+    assertThat(workflows.status(id)).isEqualTo("cancelled");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT string_agg(status, ',' ORDER BY status) FROM df.nodes WHERE instance_id = ?",
+                id))
+        .isEqualTo("pending,pending,pending");
   }
 
   @Test
