@@ -19,7 +19,7 @@ GRANT SELECT ON df_engine.visible_events TO PUBLIC;
 
 -- Signals sent to an instance, and when a wait took each.
 CREATE OR REPLACE VIEW df_engine.visible_signals WITH (security_barrier = true) AS
-SELECT s.id, s.instance_id, s.name, s.payload, s.sent_by, s.sent_at, s.consumed_at
+SELECT s.id, s.instance_id, s.name, s.payload, s.sent_by, s.sent_at, s.consumed_at, s.consumed_by
   FROM df_engine.signals s
  WHERE EXISTS (SELECT 1
                  FROM df.instances i

@@ -2,38 +2,32 @@
 -- instance's log, and a one-line label per node. Both run with the caller's rights.
 
 -- The engines' records about an instance, in one shape: its event log (claims, ends, cancel
--- requests), the signals sent to it and when a wait took them, and the retries of its steps.
--- Users cannot read these tables; like df_engine.cancel_reasons this is a security_barrier view
--- that reads them with its owner's rights and shows only the rows of instances that RLS on
--- df.instances would show the caller (all of them when RLS does not apply to the caller).
+-- requests), the signals sent to it and when a wait took them, and the retries of its steps. Users
+-- cannot read these tables; it reads them through the dashboard's security_barrier views
+-- (R__080_dashboard.sql), which show only the rows of instances that RLS on df.instances would
+-- show the caller (all of them when RLS does not apply to the caller).
 CREATE OR REPLACE VIEW df_engine.instance_log WITH (security_barrier = true) AS
-SELECT l.instance_id, l.at, l.kind, l.node_id, l.engine, l.detail, l.source, l.source_id
-  FROM (SELECT e.instance_id, e.at, e.kind, e.node_id, e.engine, e.detail,
-               'event'::text AS source, e.id AS source_id
-          FROM df_engine.events e
-        UNION ALL
-        SELECT s.instance_id, s.sent_at, 'signal_sent', NULL, NULL,
-               pg_catalog.jsonb_build_object('name', s.name, 'payload', s.payload,
-                                             'sent_by', s.sent_by::text),
-               'signal', s.id
-          FROM df_engine.signals s
-        UNION ALL
-        SELECT s.instance_id, s.consumed_at, 'signal_consumed', NULL, NULL,
-               pg_catalog.jsonb_build_object('name', s.name, 'consumed_by', s.consumed_by),
-               'signal', s.id
-          FROM df_engine.signals s
-         WHERE s.consumed_at IS NOT NULL
-        UNION ALL
-        SELECT a.instance_id, a.updated_at, 'step_retrying', a.node_id, NULL,
-               pg_catalog.jsonb_build_object('failed_attempt', a.attempts, 'error', a.last_error,
-                                             'stamp', a.stamp),
-               'attempt', a.attempts
-          FROM df_engine.node_attempts a) l
- WHERE EXISTS (SELECT 1
-                 FROM df.instances i
-                WHERE i.id OPERATOR(pg_catalog.=) l.instance_id
-                  AND (NOT pg_catalog.row_security_active('df.instances'::pg_catalog.regclass)
-                       OR i.submitted_by OPERATOR(pg_catalog.=) pg_catalog.quote_ident(CURRENT_USER)::pg_catalog.regrole));
+SELECT e.instance_id, e.at, e.kind, e.node_id, e.engine, e.detail,
+       'event'::text AS source, e.id AS source_id
+  FROM df_engine.visible_events e
+UNION ALL
+SELECT s.instance_id, s.sent_at, 'signal_sent', NULL, NULL,
+       pg_catalog.jsonb_build_object('name', s.name, 'payload', s.payload,
+                                     'sent_by', s.sent_by::text),
+       'signal', s.id
+  FROM df_engine.visible_signals s
+UNION ALL
+SELECT s.instance_id, s.consumed_at, 'signal_consumed', NULL, NULL,
+       pg_catalog.jsonb_build_object('name', s.name, 'consumed_by', s.consumed_by),
+       'signal', s.id
+  FROM df_engine.visible_signals s
+ WHERE s.consumed_at IS NOT NULL
+UNION ALL
+SELECT a.instance_id, a.updated_at, 'step_retrying', a.node_id, NULL,
+       pg_catalog.jsonb_build_object('failed_attempt', a.attempts, 'error', a.last_error,
+                                     'stamp', a.stamp),
+       'attempt', a.attempts
+  FROM df_engine.visible_node_attempts a;
 REVOKE ALL ON df_engine.instance_log FROM PUBLIC;
 GRANT SELECT ON df_engine.instance_log TO PUBLIC;
 
