@@ -51,13 +51,7 @@ class CancellationTest {
       alice.commit();
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                workflows.queryAsSuperuser(
-                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
-            "0"::equals);
+    workflows.awaitClosed(id);
     assertThat(workflows.status(id)).isEqualTo("cancelled");
     assertThat(
             workflows.queryAsSuperuser(
@@ -79,13 +73,7 @@ class CancellationTest {
       statement.execute("UPDATE df.instances SET status = 'cancelled' WHERE id = " + literal(id));
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                workflows.queryAsSuperuser(
-                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
-            "0"::equals);
+    workflows.awaitClosed(id);
     assertThat(workflows.status(id)).isEqualTo("cancelled");
     assertThat(
             workflows.queryAsSuperuser(

@@ -210,13 +210,7 @@ class MapTest {
       statement.execute("SELECT df.cancel(" + literal(id) + ", 'enough rows')");
     }
 
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                workflows.queryAsSuperuser(
-                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
-            "0"::equals);
+    workflows.awaitClosed(id);
     assertThat(workflows.status(id)).isEqualTo("cancelled");
     assertThat(activeStatements("cancel-probe")).isEqualTo("0");
     assertThat(

@@ -254,13 +254,7 @@ class WaitsTest {
         statement.execute("UPDATE df.instances SET status = 'cancelled' WHERE id = " + literal(id));
       }
 
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  workflows.queryAsSuperuser(
-                      "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", id),
-              "0"::equals);
+      workflows.awaitClosed(id);
     }
     assertThat(
             workflows.queryAsSuperuser(

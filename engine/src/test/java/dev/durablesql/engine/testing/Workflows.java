@@ -40,6 +40,20 @@ public final class Workflows {
                     || status.equals("cancelled"));
   }
 
+  /**
+   * Waits until the engines closed the instance: its claim row, which lives as long as an engine
+   * may still have work on it, is gone.
+   */
+  public void awaitClosed(String instanceId) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                queryAsSuperuser(
+                    "SELECT count(*)::text FROM df_engine.runs WHERE instance_id = ?", instanceId),
+            "0"::equals);
+  }
+
   public String status(String instanceId) throws SQLException {
     return queryAsSuperuser("SELECT status FROM df.instances WHERE id = ?", instanceId);
   }
