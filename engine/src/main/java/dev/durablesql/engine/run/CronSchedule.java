@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,24 @@ final class CronSchedule {
   private static final CronParser UNIX =
       new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 
+  /**
+   * The names in PostgreSQL's pg_timezone_names that df.wait_for_schedule accepts and Java's ZoneId
+   * does not know, with what they name: three fixed offsets (tzdata links them to zones without
+   * daylight saving time) and tzdata's old alias for Taipei.
+   */
+  private static final Map<String, String> POSTGRES_ONLY_ZONES =
+      Map.of("EST", "-05:00", "MST", "-07:00", "HST", "-10:00", "ROC", "Asia/Taipei");
+
   private CronSchedule() {}
+
+  /**
+   * The time zone df.wait_for_schedule named, as a name in pg_timezone_names.
+   *
+   * @throws java.time.DateTimeException when Java cannot use it either way
+   */
+  static ZoneId zone(String name) {
+    return ZoneId.of(POSTGRES_ONLY_ZONES.getOrDefault(name, name));
+  }
 
   /**
    * @throws IllegalArgumentException when the expression is not valid five-field cron

@@ -27,6 +27,7 @@ import dev.durablesql.engine.substitution.SubstitutionException;
 import dev.durablesql.engine.substitution.Truthiness;
 import dev.durablesql.engine.tracing.Tracing;
 import io.opentelemetry.api.trace.Span;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -938,10 +939,16 @@ final class Interpreter {
   private Outcome executeSchedule(GraphNode node, Scope scope) {
     JsonNode config = config(node);
     String expression = config.path("cron_expr").asText();
-    ZoneId zone =
-        config.hasNonNull("time_zone")
-            ? ZoneId.of(config.get("time_zone").asText())
-            : ZoneOffset.UTC;
+    ZoneId zone = ZoneOffset.UTC;
+    if (config.hasNonNull("time_zone")) {
+      String name = config.get("time_zone").asText();
+      try {
+        zone = CronSchedule.zone(name);
+      } catch (DateTimeException e) {
+        return new Outcome.Failed(
+            "Invalid time zone '" + name + "' for the schedule: " + e.getMessage());
+      }
+    }
     // The tick is fixed when the node first runs (R-EXEC-23); a resumed node reads it back in one
     // round trip without a commit, and computes nothing.
     ScopeStore.TimerReading timer = scopes.timerIfSet(claim, node.id(), scope.stamp());
