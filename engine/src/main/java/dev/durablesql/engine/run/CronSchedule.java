@@ -10,6 +10,7 @@ import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The next tick of a df.wait_for_schedule expression (R-DIFF-4): classic five-field cron (minute,
@@ -28,6 +29,8 @@ final class CronSchedule {
    */
   private static final Map<String, String> POSTGRES_ONLY_ZONES =
       Map.of("EST", "-05:00", "MST", "-07:00", "HST", "-10:00", "ROC", "Asia/Taipei");
+
+  private static final Pattern SUNDAY_STARTING_A_RANGE = Pattern.compile("SUN(?=-)");
 
   private CronSchedule() {}
 
@@ -49,8 +52,18 @@ final class CronSchedule {
     return times.nextExecution(ZonedDateTime.ofInstant(now, zone)).map(ZonedDateTime::toInstant);
   }
 
-  /** {@code ?} means {@code *}; names are upper-cased, as cron-utils expects them. */
+  /**
+   * {@code ?} means {@code *}; names are upper-cased, as cron-utils expects them. A day-of-week
+   * range that starts on Sunday ({@code SUN-SAT}) starts at 0: cron-utils reads {@code SUN} as 7
+   * and would refuse the range as running backwards, where crontab(5) and df.wait_for_schedule read
+   * it as the whole week.
+   */
   static String normalize(String expression) {
-    return expression.trim().replace('?', '*').toUpperCase(Locale.ROOT);
+    String[] fields =
+        expression.trim().replace('?', '*').toUpperCase(Locale.ROOT).split("\\s+", -1);
+    if (fields.length == 5) {
+      fields[4] = SUNDAY_STARTING_A_RANGE.matcher(fields[4]).replaceAll("0");
+    }
+    return String.join(" ", fields);
   }
 }

@@ -28,6 +28,13 @@ class CronScheduleTest {
   }
 
   @Test
+  void aRangeFromSundayRunsForwardThroughTheWeek() {
+    assertThat(next("0 9 * * SUN-SAT")).isEqualTo(Instant.parse("2026-11-26T09:00:00Z"));
+    assertThat(next("0 9 * * sun-mon")).isEqualTo(Instant.parse("2026-11-29T09:00:00Z"));
+    assertThat(next("0 9 * * MON-SUN")).isEqualTo(Instant.parse("2026-11-26T09:00:00Z"));
+  }
+
+  @Test
   void oneToFiveAreTheWeekdays() {
     assertThat(next("0 9 * * 1-5")).isEqualTo(Instant.parse("2026-11-26T09:00:00Z"));
   }
