@@ -400,10 +400,9 @@ public final class SqlStep {
   private static void limitDuration(Connection connection, Target target) throws SQLException {
     StringBuilder settings = new StringBuilder();
     if (target.timeout().isPresent()) {
-      settings
-          .append("SET LOCAL statement_timeout = ")
-          .append(Math.max(1, target.timeout().get().toMillis()))
-          .append(';');
+      // PostgreSQL takes at most 2^31 - 1 ms (24.8 days) here; a longer df.timeout is that.
+      long millis = Math.clamp(target.timeout().get().toMillis(), 1, Integer.MAX_VALUE);
+      settings.append("SET LOCAL statement_timeout = ").append(millis).append(';');
     }
     if (target.applicationName().isPresent()) {
       settings

@@ -149,6 +149,16 @@ class RetryAndTimeoutTest {
   }
 
   @Test
+  void aStepTimeoutLongerThanPostgreSqlsLongestStatementTimeoutStillRuns() throws Exception {
+    // 40 days: more than statement_timeout takes (2^31 - 1 ms, 24.8 days).
+    String id = workflows.start(ALICE, "df.timeout('SELECT 1 AS one', 3456000)");
+
+    try (Engine engine = engine()) {
+      assertThat(workflows.awaitTerminal(id)).as(() -> rootErrorQuietly(id)).isEqualTo("completed");
+    }
+  }
+
+  @Test
   void aCompoundNodeThatRunsPastItsTimeoutFailsAndStampsWhatRanInside() throws Exception {
     String id =
         workflows.start(
@@ -305,6 +315,14 @@ class RetryAndTimeoutTest {
         "SELECT round(extract(epoch FROM updated_at - created_at))::text"
             + " FROM df.instances WHERE id = ?",
         id);
+  }
+
+  private static String rootErrorQuietly(String id) {
+    try {
+      return rootError(id);
+    } catch (Exception e) {
+      return e.toString();
+    }
   }
 
   private static String rootError(String id) throws Exception {
