@@ -121,6 +121,13 @@ public final class ScopeStore {
     }
   }
 
+  /**
+   * The furthest a timer reaches: 100 000 years. A longer sleep or timeout (df.sleep takes any
+   * bigint of seconds) waits that long instead, since PostgreSQL's intervals and timestamps end a
+   * few hundred thousand years from now; for anything running today both mean never.
+   */
+  static final java.time.Duration LONGEST_TIMER = java.time.Duration.ofDays(365L * 100_000);
+
   /** A timer's deadline, with the database's clock as it was when the deadline was read. */
   public record Deadline(Instant now, Instant due) {
     /** Whether the deadline has come. */
@@ -178,12 +185,13 @@ public final class ScopeStore {
    */
   public Deadline timerAfter(
       ClaimedInstance claim, String nodeId, String stamp, java.time.Duration after) {
+    java.time.Duration kept = after.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : after;
     return timer(
         claim,
         nodeId,
         stamp,
         "SELECT clock.now + ? * interval '1 millisecond' FROM clock",
-        statement -> statement.setLong(1, after.toMillis()));
+        statement -> statement.setLong(1, kept.toMillis()));
   }
 
   /** Sets the one parameter of a first deadline's expression. */

@@ -142,6 +142,25 @@ class WaitsTest {
   }
 
   @Test
+  void aSleepPastTheEndOfTheCalendarParksForTheLongestTimer() throws Exception {
+    // 10^13 s is 317 000 years: past the last timestamp PostgreSQL can hold. The instance parks
+    // for 100 000 years (never, in practice) instead of failing its timer over and over.
+    String id = workflows.start(ALICE, "df.sleep(10000000000000)");
+
+    try (Engine engine = engine("calendar-engine")) {
+      awaitParked(id);
+    }
+
+    assertThat(workflows.status(id)).isEqualTo("running");
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT (wake_at > now() + interval '99000 years')::text FROM df_engine.runs"
+                    + " WHERE instance_id = ?",
+                id))
+        .isEqualTo("true");
+  }
+
+  @Test
   void aSignalWakesAWaitingInstanceWithItsPayload() throws Exception {
     String id = workflows.start(ALICE, literal(signal("approve", null)));
     try (Engine engine = engine("signal-engine")) {
