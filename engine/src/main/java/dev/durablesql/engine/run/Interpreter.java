@@ -64,6 +64,9 @@ final class Interpreter {
   private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
 
   /** Compound nodes whose df.timeout the walk enforces; steps enforce their own. */
+  private static final java.util.regex.Pattern JSON_NUMBER =
+      java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+
   private static final Set<String> TIMED_COMPOUNDS =
       Set.of("THEN", "IF", "JOIN", "RACE", "LOOP", "MAP");
 
@@ -927,6 +930,12 @@ final class Interpreter {
 
   private Outcome executeSleep(GraphNode node, Scope scope) {
     String seconds = node.query().orElse("0").trim();
+    // df.sleep writes a whole number; a Durofut written by hand may hold anything, and the
+    // result below repeats it as a JSON number.
+    if (!JSON_NUMBER.matcher(seconds).matches()) {
+      return new Outcome.Failed(
+          "SLEEP needs a number of seconds as its query, not '" + seconds + "'");
+    }
     long millis = Math.round(Double.parseDouble(seconds) * 1000);
     ScopeStore.Deadline deadline =
         scopes.timerAfter(claim, node.id(), scope.stamp(), Duration.ofMillis(millis));

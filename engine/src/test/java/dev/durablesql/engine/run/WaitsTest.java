@@ -161,6 +161,22 @@ class WaitsTest {
   }
 
   @Test
+  void aHandWrittenSleepWithoutANumberFailsItsNode() throws Exception {
+    // df.sleep always writes a number; a Durofut written by hand is checked when it runs.
+    String id = workflows.start(ALICE, literal("{\"node_type\":\"SLEEP\",\"query\":\"soon\"}"));
+
+    try (Engine engine = engine("sleep-text-engine")) {
+      assertThat(workflows.awaitTerminal(id)).isEqualTo("failed");
+    }
+
+    assertThat(
+            workflows.queryAsSuperuser(
+                "SELECT result #>> '{}' FROM df.nodes WHERE instance_id = ? AND status = 'failed'",
+                id))
+        .isEqualTo("SLEEP needs a number of seconds as its query, not 'soon'");
+  }
+
+  @Test
   void aSignalWakesAWaitingInstanceWithItsPayload() throws Exception {
     String id = workflows.start(ALICE, literal(signal("approve", null)));
     try (Engine engine = engine("signal-engine")) {
