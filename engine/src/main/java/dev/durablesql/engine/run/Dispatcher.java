@@ -23,6 +23,14 @@ public final class Dispatcher {
   /** How long an instance that failed outside a step waits before it is tried again. */
   private static final Duration RETRY_AFTER_ERROR = Duration.ofSeconds(5);
 
+  /**
+   * How many times in a row an instance may fail outside a step, with an error that did not come
+   * from the database, before this engine fails it. The database's errors (a restart, a lost
+   * connection) pass, and the instance is retried as long as they last; an error of the engine's
+   * own on this instance's graph or data would come back at every try.
+   */
+  static final int ENGINE_ERRORS_BEFORE_FAILING = 3;
+
   private final InstanceClaimer claimer;
   private final InstanceRunner runner;
   private final InstanceStore store;
@@ -31,6 +39,10 @@ public final class Dispatcher {
 
   /** The instances claimed and not yet given back: the only leases the heartbeat renews. */
   private final java.util.Set<String> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /** Per instance, the engine errors of its last tries on this engine (see above). */
+  private final java.util.Map<String, Integer> engineErrors =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   private final int claimBatchSize;
 
@@ -93,6 +105,7 @@ public final class Dispatcher {
       if (runner.run(instance)) {
         wake.signalDueTimes(); // parked until a timer the claim loop may have to wake for
       }
+      engineErrors.remove(instance.id());
     } catch (LeaseLostException e) {
       log.warn("{}", e.getMessage());
     } catch (InterruptedException e) {
@@ -101,13 +114,25 @@ public final class Dispatcher {
       releaseQuietly(instance);
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
-      // Give the instance back so that it is retried from its last checkpoint.
-      log.error(
-          "Instance {} failed outside a step; releasing it, to be tried again in {}",
-          instance.id(),
-          RETRY_AFTER_ERROR,
-          e);
-      releaseQuietly(instance, RETRY_AFTER_ERROR);
+      if (!fromDatabase(e)
+          && engineErrors.merge(instance.id(), 1, Integer::sum) >= ENGINE_ERRORS_BEFORE_FAILING) {
+        engineErrors.remove(instance.id());
+        log.error(
+            "Instance {} failed outside a step {} times in a row, not because of the database;"
+                + " failing it",
+            instance.id(),
+            ENGINE_ERRORS_BEFORE_FAILING,
+            e);
+        failQuietly(instance, e);
+      } else {
+        // Give the instance back so that it is retried from its last checkpoint.
+        log.error(
+            "Instance {} failed outside a step; releasing it, to be tried again in {}",
+            instance.id(),
+            RETRY_AFTER_ERROR,
+            e);
+        releaseQuietly(instance, RETRY_AFTER_ERROR);
+      }
       wake.signalDueTimes();
     } finally {
       held.remove(instance.id());
@@ -115,6 +140,24 @@ public final class Dispatcher {
       if (backlog) {
         wake.signal(); // capacity is free and work may be waiting for it: claim now
       }
+    }
+  }
+
+  /** Whether the database raised {@code error}, or a call to it failed. */
+  private static boolean fromDatabase(Throwable error) {
+    for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+      if (cause instanceof java.sql.SQLException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void failQuietly(ClaimedInstance instance, RuntimeException error) {
+    try {
+      store.failByEngine(instance, "engine error: " + error);
+    } catch (RuntimeException e) {
+      log.warn("Could not fail instance {}; its lease lapses instead", instance.id(), e);
     }
   }
 

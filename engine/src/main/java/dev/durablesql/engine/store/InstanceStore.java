@@ -265,6 +265,32 @@ public final class InstanceStore {
   }
 
   /**
+   * Ends an instance the engine could not walk (its error came back at every try): the nodes still
+   * running, and the root if it has no result yet, are stamped failed with {@code text}, the event
+   * log says so, and the instance ends failed.
+   */
+  public void failByEngine(ClaimedInstance claim, String text) {
+    List<NodeMarks.Mark> pending = takeMarks(claim);
+    try (Connection connection = dataSource.getConnection()) {
+      writeMarks(connection, pending);
+      execute(
+          connection,
+          "UPDATE df.nodes n SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
+              + " WHERE n.instance_id = ? AND (n.status = 'running' OR (n.status = 'pending'"
+              + " AND n.id = (SELECT i.root_node FROM df.instances i WHERE i.id = n.instance_id)))"
+              + FENCE,
+          text,
+          claim.id(),
+          claim.id(),
+          claim.leaseToken());
+      event(connection, claim.id(), "engine_error", null);
+    } catch (SQLException e) {
+      throw new IllegalStateException("fail instance " + claim.id(), e);
+    }
+    finish(claim, "failed");
+  }
+
+  /**
    * Stamps the nodes still {@code running} in the scopes under {@code scopeId} (a RACE loser's) as
    * failed with {@code text} (R-DIFF-9).
    */
