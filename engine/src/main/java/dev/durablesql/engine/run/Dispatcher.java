@@ -25,9 +25,9 @@ public final class Dispatcher {
 
   /**
    * How many times in a row an instance may fail outside a step, with an error that did not come
-   * from the database, before this engine fails it. The database's errors (a restart, a lost
-   * connection) pass, and the instance is retried as long as they last; an error of the engine's
-   * own on this instance's graph or data would come back at every try.
+   * from the database or was a data exception, before this engine fails it. The database's other
+   * errors (a restart, a lost connection) pass, and the instance is retried as long as they last;
+   * an error of the engine's own on this instance's graph or data would come back at every try.
    */
   static final int ENGINE_ERRORS_BEFORE_FAILING = 3;
 
@@ -143,11 +143,15 @@ public final class Dispatcher {
     }
   }
 
-  /** Whether the database raised {@code error}, or a call to it failed. */
+  /**
+   * Whether the database raised {@code error}, or a call to it failed, for a reason that may pass:
+   * anything but a data exception (SQLSTATE class 22, such as a value out of range), which the same
+   * data raises again.
+   */
   private static boolean fromDatabase(Throwable error) {
     for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-      if (cause instanceof java.sql.SQLException) {
-        return true;
+      if (cause instanceof java.sql.SQLException sql) {
+        return sql.getSQLState() == null || !sql.getSQLState().startsWith("22");
       }
     }
     return false;
