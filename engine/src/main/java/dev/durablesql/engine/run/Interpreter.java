@@ -46,6 +46,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 
 /**
  * Walks one claimed instance's graph (SPEC.md §7): every node type's semantics, scopes and
@@ -64,8 +65,8 @@ final class Interpreter {
   private static final Duration MIN_ITERATION = Duration.ofSeconds(1);
 
   /** Compound nodes whose df.timeout the walk enforces; steps enforce their own. */
-  private static final java.util.regex.Pattern JSON_NUMBER =
-      java.util.regex.Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
+  private static final Pattern JSON_NUMBER =
+      Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
 
   private static final Set<String> TIMED_COMPOUNDS =
       Set.of("THEN", "IF", "JOIN", "RACE", "LOOP", "MAP");

@@ -242,26 +242,25 @@ public final class InstanceStore {
    * starting with {@code cancelled} and the cancel's reason (R-DIFF-9).
    */
   public void stampCancelled(ClaimedInstance claim) {
-    List<NodeMarks.Mark> pending = takeMarks(claim);
-    try (Connection connection = dataSource.getConnection()) {
-      writeMarks(connection, pending);
-      // Fenced by the lease, but no row stamped is no sign of a lost lease: an instance cancelled
-      // before it ran has no node running. finish() finds out whether the lease is still held.
-      execute(
-          connection,
-          "UPDATE df.nodes SET status = 'failed', updated_at = now(), result = to_jsonb('cancelled: '"
-              + " || coalesce((SELECT e.detail ->> 'reason' FROM df_engine.events e"
-              + " WHERE e.instance_id = ? AND e.kind = 'cancel_requested' ORDER BY e.id DESC"
-              + " LIMIT 1), 'Cancelled by user'))"
-              + " WHERE instance_id = ? AND status = 'running'"
-              + FENCE,
-          claim.id(),
-          claim.id(),
-          claim.id(),
-          claim.leaseToken());
-    } catch (SQLException e) {
-      throw new IllegalStateException("stamp the running nodes of cancelled " + claim.id(), e);
-    }
+    // Fenced by the lease, but no row stamped is no sign of a lost lease: an instance cancelled
+    // before it ran has no node running. finish() finds out whether the lease is still held.
+    afterMarks(
+        claim,
+        "stamp the running nodes of cancelled " + claim.id(),
+        connection ->
+            execute(
+                connection,
+                "UPDATE df.nodes SET status = 'failed', updated_at = now(), result ="
+                    + " to_jsonb('cancelled: ' || coalesce((SELECT e.detail ->> 'reason'"
+                    + " FROM df_engine.events e WHERE e.instance_id = ?"
+                    + " AND e.kind = 'cancel_requested' ORDER BY e.id DESC LIMIT 1),"
+                    + " 'Cancelled by user'))"
+                    + " WHERE instance_id = ? AND status = 'running'"
+                    + FENCE,
+                claim.id(),
+                claim.id(),
+                claim.id(),
+                claim.leaseToken()));
   }
 
   /**
@@ -270,23 +269,23 @@ public final class InstanceStore {
    * log says so, and the instance ends failed.
    */
   public void failByEngine(ClaimedInstance claim, String text) {
-    List<NodeMarks.Mark> pending = takeMarks(claim);
-    try (Connection connection = dataSource.getConnection()) {
-      writeMarks(connection, pending);
-      execute(
-          connection,
-          "UPDATE df.nodes n SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
-              + " WHERE n.instance_id = ? AND (n.status = 'running' OR (n.status = 'pending'"
-              + " AND n.id = (SELECT i.root_node FROM df.instances i WHERE i.id = n.instance_id)))"
-              + FENCE,
-          text,
-          claim.id(),
-          claim.id(),
-          claim.leaseToken());
-      event(connection, claim.id(), "engine_error", null);
-    } catch (SQLException e) {
-      throw new IllegalStateException("fail instance " + claim.id(), e);
-    }
+    afterMarks(
+        claim,
+        "fail instance " + claim.id(),
+        connection -> {
+          execute(
+              connection,
+              "UPDATE df.nodes n SET status = 'failed', result = to_jsonb(?::text),"
+                  + " updated_at = now() WHERE n.instance_id = ? AND (n.status = 'running'"
+                  + " OR (n.status = 'pending' AND n.id ="
+                  + " (SELECT i.root_node FROM df.instances i WHERE i.id = n.instance_id)))"
+                  + FENCE,
+              text,
+              claim.id(),
+              claim.id(),
+              claim.leaseToken());
+          event(connection, claim.id(), "engine_error", null);
+        });
     finish(claim, "failed");
   }
 
@@ -295,23 +294,21 @@ public final class InstanceStore {
    * failed with {@code text} (R-DIFF-9).
    */
   public void stampRunningUnder(ClaimedInstance claim, String scopeId, String text) {
-    List<NodeMarks.Mark> pending = takeMarks(claim);
-    try (Connection connection = dataSource.getConnection()) {
-      writeMarks(connection, pending);
-      execute(
-          connection,
-          "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text), updated_at = now()"
-              + " WHERE instance_id = ? AND status = 'running'"
-              + " AND starts_with(status_details ->> 'execution_id', ?)"
-              + FENCE,
-          text,
-          claim.id(),
-          scopeId + "::",
-          claim.id(),
-          claim.leaseToken());
-    } catch (SQLException e) {
-      throw new IllegalStateException("stamp the nodes under " + scopeId, e);
-    }
+    afterMarks(
+        claim,
+        "stamp the nodes under " + scopeId,
+        connection ->
+            execute(
+                connection,
+                "UPDATE df.nodes SET status = 'failed', result = to_jsonb(?::text),"
+                    + " updated_at = now() WHERE instance_id = ? AND status = 'running'"
+                    + " AND starts_with(status_details ->> 'execution_id', ?)"
+                    + FENCE,
+                text,
+                claim.id(),
+                scopeId + "::",
+                claim.id(),
+                claim.leaseToken()));
   }
 
   /** Stamps those of {@code nodeIds} that are still running as failed with {@code text}. */
@@ -319,12 +316,28 @@ public final class InstanceStore {
     if (nodeIds.isEmpty()) {
       return;
     }
+    afterMarks(
+        claim,
+        "stamp the running nodes of instance " + claim.id(),
+        connection -> stampRunning(connection, claim, nodeIds, text));
+  }
+
+  /** Work on one connection that may fail with the database's error. */
+  private interface ConnectionWork {
+    void run(Connection connection) throws SQLException;
+  }
+
+  /**
+   * Writes the instance's queued marks, then {@code work}, on one connection: a stamp must not be
+   * overwritten by a running mark that was still waiting in the queue.
+   */
+  private void afterMarks(ClaimedInstance claim, String what, ConnectionWork work) {
     List<NodeMarks.Mark> pending = takeMarks(claim);
     try (Connection connection = dataSource.getConnection()) {
       writeMarks(connection, pending);
-      stampRunning(connection, claim, nodeIds, text);
+      work.run(connection);
     } catch (SQLException e) {
-      throw new IllegalStateException("stamp the running nodes of instance " + claim.id(), e);
+      throw new IllegalStateException(what, e);
     }
   }
 

@@ -13,14 +13,12 @@ import static dev.durablesql.engine.testing.Durofut.then;
 import static dev.durablesql.engine.testing.PostgresExtension.ALICE;
 import static dev.durablesql.engine.testing.Workflows.literal;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.durablesql.engine.Engine;
 import dev.durablesql.engine.testing.PostgresExtension;
 import dev.durablesql.engine.testing.Workflows;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -125,13 +123,7 @@ class HardCasesTest {
   @Test
   void aSignalReachesAWaitInARaceBranch() throws Exception {
     String id = workflows.start(ALICE, literal(race(signal("go", null), sleep(60))));
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(
-            () ->
-                workflows.queryAsSuperuser(
-                    "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", id),
-            "1"::equals);
+    workflows.awaitWaits(id, 1);
 
     try (Connection alice = postgres.connectAs(ALICE);
         Statement statement = alice.createStatement()) {

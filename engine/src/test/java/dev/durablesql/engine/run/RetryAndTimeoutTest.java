@@ -220,13 +220,7 @@ class RetryAndTimeoutTest {
     String id =
         workflows.start(ALICE, "df.timeout(df.seq('SELECT 1', df.wait_for_signal('never')), 3)");
     try (Engine first = engine()) {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  workflows.queryAsSuperuser(
-                      "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", id),
-              "1"::equals);
+      workflows.awaitWaits(id, 1);
     }
     // The deadline was fixed by the first engine; the second one fails the node when it comes,
     // not three seconds after its own start.

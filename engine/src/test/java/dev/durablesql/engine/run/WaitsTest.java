@@ -222,13 +222,7 @@ class WaitsTest {
   void oneSignalReachesEveryBranchWaitingOnItsName() throws Exception {
     String id = workflows.start(ALICE, literal(join(signal("all", null), signal("all", null))));
     try (Engine engine = engine("fan-out-engine")) {
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  workflows.queryAsSuperuser(
-                      "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", id),
-              "2"::equals);
+      workflows.awaitWaits(id, 2);
 
       sendSignal(id, "all", "7");
 

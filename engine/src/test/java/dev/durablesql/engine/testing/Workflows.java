@@ -54,6 +54,17 @@ public final class Workflows {
             "0"::equals);
   }
 
+  /** Waits until the instance has {@code count} signal waits open or done. */
+  public void awaitWaits(String instanceId, int count) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                queryAsSuperuser(
+                    "SELECT count(*)::text FROM df_engine.waits WHERE instance_id = ?", instanceId),
+            String.valueOf(count)::equals);
+  }
+
   public String status(String instanceId) throws SQLException {
     return queryAsSuperuser("SELECT status FROM df.instances WHERE id = ?", instanceId);
   }
